@@ -1,0 +1,166 @@
+//! The trust list: the issuer's signing keys, signed by the root key a gate pins at
+//! enrollment.
+
+use ed25519_dalek::VerifyingKey;
+
+use crate::cbor::{self, IntMap, Value};
+use crate::envelope::{self, Kind};
+use crate::error::{FormatError, ListError};
+use crate::ids::{KEY_ID_LEN, KeyId};
+use crate::keys::{IssuerKey, KeyPair, public_key_from_bytes};
+use crate::pass::{ISSUER_MAX_LEN, claim};
+use crate::time::UnixTime;
+
+/// The private claim (private-use range) holding the key entries.
+const KEYS_CLAIM: i64 = -65538;
+
+/// Keys of one key entry.
+mod key_entry {
+    pub const KID: i64 = 1;
+    pub const PUBLIC: i64 = 2;
+    pub const VALID_FROM: i64 = 3;
+    pub const VALID_UNTIL: i64 = 4;
+}
+
+/// Most keys one trust list may hold.
+pub const MAX_KEYS: usize = 64;
+/// Largest trust list accepted, in bytes.
+pub const MAX_TRUST_LIST_BYTES: usize = 16 * 1024;
+
+/// The issuer's published signing keys at one moment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrustList {
+    /// The issuer's name, as codes carry it in `iss`.
+    pub issuer: String,
+    /// When the list was signed.
+    pub issued_at: UnixTime,
+    /// Current, upcoming and recently retired signing keys.
+    pub keys: Vec<IssuerKey>,
+}
+
+impl TrustList {
+    /// The key with id `kid`, if listed.
+    #[must_use]
+    pub fn key(&self, kid: KeyId) -> Option<&IssuerKey> {
+        self.keys.iter().find(|k| k.kid == kid)
+    }
+
+    /// Signs the list with the root key into tagged COSE_Sign1 bytes.
+    #[must_use]
+    pub fn sign(&self, root: &KeyPair) -> Vec<u8> {
+        let keys = self
+            .keys
+            .iter()
+            .map(|k| {
+                Value::Map(vec![
+                    (cbor::int(key_entry::KID), Value::Bytes(k.kid.0.to_vec())),
+                    (
+                        cbor::int(key_entry::PUBLIC),
+                        Value::Bytes(k.public.as_bytes().to_vec()),
+                    ),
+                    (cbor::int(key_entry::VALID_FROM), cbor::int(k.valid_from.0)),
+                    (cbor::int(key_entry::VALID_UNTIL), cbor::int(k.valid_until.0)),
+                ])
+            })
+            .collect();
+        let claims = Value::Map(vec![
+            (cbor::int(claim::ISS), Value::Text(self.issuer.clone())),
+            (cbor::int(claim::IAT), cbor::int(self.issued_at.0)),
+            (cbor::int(KEYS_CLAIM), Value::Array(keys)),
+        ]);
+        envelope::seal(Kind::TrustList, root, cbor::to_vec(&claims))
+    }
+
+    /// Reads and checks a trust list signed by `root`.
+    pub fn open(bytes: &[u8], root: &VerifyingKey) -> Result<Self, ListError> {
+        if bytes.len() > MAX_TRUST_LIST_BYTES {
+            return Err(FormatError::TooLong {
+                len: bytes.len(),
+                max: MAX_TRUST_LIST_BYTES,
+            }
+            .into());
+        }
+        let envelope = envelope::open(bytes, Kind::TrustList)?;
+        if envelope.kid != KeyId::of(root) {
+            return Err(ListError::UnknownKey { kid: envelope.kid });
+        }
+        if !envelope.signed_by(root) {
+            return Err(ListError::BadSignature { kid: envelope.kid });
+        }
+        Ok(Self::from_claims(&envelope.payload)?)
+    }
+
+    fn from_claims(bytes: &[u8]) -> Result<Self, FormatError> {
+        let mut claims = IntMap::read(cbor::from_slice(bytes)?, "trust list claims")?;
+        let issuer = cbor::text(claims.require(claim::ISS, "iss")?, "iss", ISSUER_MAX_LEN)?;
+        let issued_at = cbor::time(claims.require(claim::IAT, "iat")?, "iat")?;
+        let Value::Array(entries) = claims.require(KEYS_CLAIM, "keys")? else {
+            return Err(FormatError::Invalid {
+                field: "keys",
+                expected: "an array of key entries",
+            });
+        };
+        claims.finish()?;
+        if entries.len() > MAX_KEYS {
+            return Err(FormatError::Invalid {
+                field: "keys",
+                expected: "at most 64 key entries",
+            });
+        }
+        let mut keys: Vec<IssuerKey> = Vec::with_capacity(entries.len());
+        for entry in entries {
+            let key = read_key_entry(entry)?;
+            if keys.iter().any(|k| k.kid == key.kid) {
+                return Err(FormatError::Invalid {
+                    field: "keys",
+                    expected: "distinct key ids",
+                });
+            }
+            keys.push(key);
+        }
+        Ok(Self {
+            issuer,
+            issued_at,
+            keys,
+        })
+    }
+}
+
+fn read_key_entry(entry: Value) -> Result<IssuerKey, FormatError> {
+    let mut fields = IntMap::read(entry, "key entry")?;
+    let kid = KeyId(cbor::bytes_exact::<KEY_ID_LEN>(
+        fields.require(key_entry::KID, "key entry kid")?,
+        "key entry kid",
+    )?);
+    let public = public_key_from_bytes(&cbor::bytes_exact::<32>(
+        fields.require(key_entry::PUBLIC, "key entry public key")?,
+        "key entry public key",
+    )?)?;
+    let valid_from = cbor::time(
+        fields.require(key_entry::VALID_FROM, "key entry valid-from")?,
+        "key entry valid-from",
+    )?;
+    let valid_until = cbor::time(
+        fields.require(key_entry::VALID_UNTIL, "key entry valid-until")?,
+        "key entry valid-until",
+    )?;
+    fields.finish()?;
+    if kid != KeyId::of(&public) {
+        return Err(FormatError::Invalid {
+            field: "key entry kid",
+            expected: "the first 8 bytes of SHA-256 of the public key",
+        });
+    }
+    if valid_until < valid_from {
+        return Err(FormatError::Invalid {
+            field: "key entry validity",
+            expected: "valid-from <= valid-until",
+        });
+    }
+    Ok(IssuerKey {
+        kid,
+        public,
+        valid_from,
+        valid_until,
+    })
+}

@@ -1,0 +1,326 @@
+//! Golden vectors: fixed seeds and a fixed time give fixed bytes and fixed verdicts.
+//!
+//! `every_vector_gets_its_expected_verdict` reads the files only, as another implementation
+//! would. `the_encoder_still_writes_the_vectors` rebuilds every file from the fixture and
+//! fails on any difference, so a format change is never silent. After an intended change,
+//! rewrite them with `XIAOGE_BLESS=1 cargo test -p xiaoge-pass --test golden` and say why in
+//! the commit.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use common::{Fixture, GATE_SITE, REVOKED_INDEX, SUSPENDED_INDEX, T0};
+use xiaoge_pass::keys::public_key_from_bytes;
+use xiaoge_pass::{
+    CodeId, GateContext, KeyPair, Pass, RiderId, SiteId, StatusList, TrustList, TrustState,
+    UnixTime, qr_text, verify,
+};
+
+fn vectors_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors")
+}
+
+/// One vector as written to its file.
+struct Vector {
+    name: &'static str,
+    expect: &'static str,
+    now: UnixTime,
+    banned: Option<String>,
+    seen: Option<CodeId>,
+    clock_floor: Option<UnixTime>,
+    code: String,
+}
+
+impl Vector {
+    fn new(name: &'static str, expect: &'static str, now: UnixTime, code: String) -> Self {
+        Self {
+            name,
+            expect,
+            now,
+            banned: None,
+            seen: None,
+            clock_floor: None,
+            code,
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::from("# A code shown at a gate; the fields are described in README.md.\n");
+        out += &format!("expect: {}\n", self.expect);
+        out += &format!("now: {}\n", self.now);
+        out += &format!("site: {GATE_SITE}\n");
+        if let Some(b) = &self.banned {
+            out += &format!("banned: {b}\n");
+        }
+        if let Some(s) = &self.seen {
+            out += &format!("seen: {s}\n");
+        }
+        if let Some(f) = &self.clock_floor {
+            out += &format!("clock-floor: {f}\n");
+        }
+        out += &format!("code: {}\n", self.code);
+        out
+    }
+}
+
+fn mint(pass: &Pass, key: &KeyPair) -> String {
+    pass.mint(key).expect("fixture passes are well-formed")
+}
+
+/// Every file of the vector folder, as the encoder writes it today.
+fn generate() -> BTreeMap<String, String> {
+    let fx = Fixture::new();
+    let at = T0;
+    let valid = fx.pass(at);
+    let valid_text = mint(&valid, &fx.current);
+    let in_window = at.plus(10);
+
+    let mut vectors = vec![Vector::new("valid", "allow", in_window, valid_text.clone())];
+    let bound = Pass {
+        site: Some(GATE_SITE),
+        ..valid.clone()
+    };
+    vectors.push(Vector::new(
+        "valid-site-bound",
+        "allow",
+        in_window,
+        mint(&bound, &fx.current),
+    ));
+    let stale_now = fx.status_list.issued_at.plus(36 * 3600 + 1);
+    vectors.push(Vector::new(
+        "valid-lists-stale",
+        "allow stale",
+        stale_now,
+        mint(&fx.pass(stale_now.plus(-10)), &fx.current),
+    ));
+    vectors.push(Vector::new(
+        "malformed",
+        "deny malformed",
+        in_window,
+        // A CBOR map where the COSE_Sign1 should be.
+        qr_text::encode(&[0xa1, 0x01, 0x02]),
+    ));
+    vectors.push(Vector::new(
+        "unsupported-version",
+        "deny unsupported_version",
+        in_window,
+        valid_text.replacen("XG1:", "XG2:", 1),
+    ));
+    vectors.push(Vector::new(
+        "unknown-key",
+        "deny unknown_key",
+        in_window,
+        mint(&valid, &fx.foreign),
+    ));
+    let mut cose = qr_text::decode(&valid_text).expect("valid text decodes");
+    let last = cose.len() - 1;
+    cose[last] ^= 0x01;
+    vectors.push(Vector::new(
+        "bad-signature",
+        "deny bad_signature",
+        in_window,
+        qr_text::encode(&cose),
+    ));
+    vectors.push(Vector {
+        clock_floor: Some(at.plus(86_400)),
+        ..Vector::new(
+            "clock-untrusted",
+            "deny clock_untrusted",
+            in_window,
+            valid_text.clone(),
+        )
+    });
+    vectors.push(Vector::new(
+        "key-not-valid-at-time",
+        "deny key_not_valid_at_time",
+        in_window,
+        mint(&valid, &fx.next),
+    ));
+    vectors.push(Vector::new(
+        "expired",
+        "deny expired",
+        valid.expires_at.plus(30),
+        valid_text.clone(),
+    ));
+    vectors.push(Vector::new(
+        "not-yet-valid",
+        "deny not_yet_valid",
+        in_window,
+        mint(&fx.pass(at.plus(600)), &fx.current),
+    ));
+    let too_stale_now = fx.status_list.issued_at.plus(72 * 3600 + 1);
+    vectors.push(Vector::new(
+        "lists-too-stale",
+        "deny lists_too_stale",
+        too_stale_now,
+        mint(&fx.pass(too_stale_now.plus(-10)), &fx.current),
+    ));
+    let revoked = Pass {
+        status_index: REVOKED_INDEX,
+        ..valid.clone()
+    };
+    vectors.push(Vector::new(
+        "revoked",
+        "deny revoked",
+        in_window,
+        mint(&revoked, &fx.current),
+    ));
+    let suspended = Pass {
+        status_index: SUSPENDED_INDEX,
+        ..valid.clone()
+    };
+    vectors.push(Vector::new(
+        "suspended",
+        "deny suspended",
+        in_window,
+        mint(&suspended, &fx.current),
+    ));
+    vectors.push(Vector {
+        banned: Some(valid.rider.to_string()),
+        ..Vector::new(
+            "banned-at-site",
+            "deny banned_at_site",
+            in_window,
+            valid_text.clone(),
+        )
+    });
+    let elsewhere = Pass {
+        site: Some(SiteId(13)),
+        ..valid.clone()
+    };
+    vectors.push(Vector::new(
+        "wrong-site",
+        "deny wrong_site",
+        in_window,
+        mint(&elsewhere, &fx.current),
+    ));
+    vectors.push(Vector {
+        seen: Some(valid.code_id),
+        ..Vector::new("replayed", "deny replayed", in_window, valid_text)
+    });
+
+    let mut files = BTreeMap::new();
+    files.insert(
+        "root-public-key.hex".to_owned(),
+        format!("{}\n", hex::encode(fx.root.public().as_bytes())),
+    );
+    files.insert(
+        "trust-list.hex".to_owned(),
+        format!("{}\n", hex::encode(fx.trust_list.sign(&fx.root))),
+    );
+    files.insert(
+        "status-list.hex".to_owned(),
+        format!("{}\n", hex::encode(fx.status_list.sign(&fx.current))),
+    );
+    for (i, v) in vectors.iter().enumerate() {
+        files.insert(format!("{:02}-{}.vector", i + 1, v.name), v.render());
+    }
+    files
+}
+
+fn read_hex(name: &str) -> Vec<u8> {
+    let text = fs::read_to_string(vectors_dir().join(name)).expect("vector file is readable");
+    hex::decode(text.trim()).expect("vector file holds hex")
+}
+
+#[test]
+fn the_encoder_still_writes_the_vectors() {
+    let dir = vectors_dir();
+    let expected = generate();
+    if std::env::var_os("XIAOGE_BLESS").is_some() {
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "vector" || e == "hex") {
+                fs::remove_file(path).unwrap();
+            }
+        }
+        for (name, contents) in &expected {
+            fs::write(dir.join(name), contents).unwrap();
+        }
+    }
+    let on_disk: BTreeSet<String> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.ends_with(".vector") || n.ends_with(".hex"))
+        .collect();
+    let generated: BTreeSet<String> = expected.keys().cloned().collect();
+    assert_eq!(on_disk, generated, "the vector files differ from the generated set");
+    for (name, contents) in expected {
+        let found = fs::read_to_string(dir.join(&name)).unwrap();
+        assert_eq!(
+            found, contents,
+            "{name}: the encoder's output changed; if intended, bless the vectors"
+        );
+    }
+}
+
+#[test]
+fn every_vector_gets_its_expected_verdict() {
+    let root = public_key_from_bytes(&read_hex("root-public-key.hex")).unwrap();
+    let trust_list = TrustList::open(&read_hex("trust-list.hex"), &root).unwrap();
+    let status_list = StatusList::open(&read_hex("status-list.hex"), &trust_list).unwrap();
+    let trust = TrustState {
+        trust_list,
+        status_list: Some(status_list),
+    };
+    let mut names: Vec<PathBuf> = fs::read_dir(vectors_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "vector"))
+        .collect();
+    names.sort();
+    assert!(names.len() >= 17, "every rejection has a vector");
+    let mut reasons_seen = BTreeSet::new();
+    for path in names {
+        let text = fs::read_to_string(&path).unwrap();
+        let fields: BTreeMap<&str, &str> = text
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+            .filter_map(|l| l.split_once(": "))
+            .collect();
+        let mut gate = GateContext::new(SiteId(fields["site"].parse().unwrap()));
+        if let Some(b) = fields.get("banned") {
+            gate.banned.insert(b.parse::<RiderId>().unwrap());
+        }
+        if let Some(s) = fields.get("seen") {
+            gate.seen = HashSet::from([s.parse::<CodeId>().unwrap()]);
+        }
+        gate.clock_floor = fields
+            .get("clock-floor")
+            .map(|f| UnixTime(f.parse().unwrap()));
+        let now = UnixTime(fields["now"].parse().unwrap());
+        let verdict = verify(fields["code"], &trust, &gate, now);
+        let got = match &verdict {
+            Ok(a) if a.lists_stale() => "allow stale".to_owned(),
+            Ok(_) => "allow".to_owned(),
+            Err(r) => {
+                reasons_seen.insert(r.code());
+                format!("deny {}", r.code())
+            }
+        };
+        assert_eq!(got, fields["expect"], "{}: {verdict:?}", path.display());
+    }
+    let all: BTreeSet<&str> = xiaoge_pass::verify::REJECTION_CODES.into_iter().collect();
+    assert_eq!(reasons_seen, all, "each rejection reason has a vector");
+}
+
+#[test]
+fn format_spec_shows_the_valid_vector() {
+    let spec = fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/FORMAT.md"))
+        .expect("docs/FORMAT.md exists");
+    let files = generate();
+    let valid = &files["01-valid.vector"];
+    let code = valid
+        .lines()
+        .find_map(|l| l.strip_prefix("code: "))
+        .unwrap();
+    let cose = hex::encode(qr_text::decode(code).unwrap());
+    assert!(spec.contains(code), "FORMAT.md quotes the valid vector's QR text");
+    assert!(
+        spec.replace(['\n', ' '], "").contains(&cose),
+        "FORMAT.md quotes the valid vector's COSE bytes in hex"
+    );
+}
