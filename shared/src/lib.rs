@@ -6,6 +6,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod api;
 mod cbor;
 mod envelope;
 pub mod error;

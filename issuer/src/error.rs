@@ -1,0 +1,83 @@
+//! The issuer's errors: each variant is something a caller can act on.
+
+use std::path::PathBuf;
+
+use thiserror::Error;
+
+/// What can go wrong in an issuer operation.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum IssuerError {
+    /// The data directory already holds an issuer; `init` never overwrites one.
+    #[error("{0} already holds an issuer (found {1}); refusing to overwrite it")]
+    AlreadyInitialised(PathBuf, PathBuf),
+    /// The data directory holds no issuer.
+    #[error("{0} holds no issuer: run `xiaoge-issuer init --data {0}` first")]
+    NotInitialised(PathBuf),
+    /// A named thing does not exist.
+    #[error("no {what} {id:?}")]
+    NotFound {
+        /// What kind of thing, such as "rider".
+        what: &'static str,
+        /// The id or name asked for.
+        id: String,
+    },
+    /// The request conflicts with what exists, such as a duplicate name.
+    #[error("{0}")]
+    Conflict(String),
+    /// An argument or request field is out of range or badly formed.
+    #[error("{0}")]
+    Invalid(String),
+    /// A rider who is not in good standing asked for a code.
+    #[error("rider {rider} is {status}: no code is issued")]
+    RiderNotValid {
+        /// The rider's pseudonym.
+        rider: String,
+        /// Their status.
+        status: &'static str,
+    },
+    /// No signing key may sign at the requested time.
+    #[error("no signing key may sign at {0}; rotate or add a key valid then")]
+    NoSigningKey(i64),
+    /// The enrollment token is unknown, already used, or not for this issuer.
+    #[error("enrollment token is unknown, already used, or for another issuer")]
+    UnknownToken,
+    /// A gate request failed authentication.
+    #[error("gate request refused: {0}")]
+    GateAuth(String),
+    /// A key file is missing, unreadable or corrupt.
+    #[error("key file {path}: {problem}")]
+    KeyFile {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
+    /// The database failed.
+    #[error("database: {0}")]
+    Store(#[from] rusqlite::Error),
+    /// A file operation failed.
+    #[error("{context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The operating system's random source failed.
+    #[error("random source failed: {0}")]
+    Random(String),
+}
+
+impl IssuerError {
+    /// An I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Self::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
+
+/// Shorthand for the issuer's results.
+pub type Result<T, E = IssuerError> = std::result::Result<T, E>;
