@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use sha2::{Digest, Sha256};
 use xiaoge_pass::api::{EnrollRequest, EnrollResponse, Entry, UploadResponse, UploadResult};
-use xiaoge_pass::gate_auth;
+use xiaoge_pass::gate_auth::{self, EnrollmentToken};
 use xiaoge_pass::keys::{VerifyingKey, public_key_from_bytes, signature_valid};
 use xiaoge_pass::pass::DEFAULT_LIFETIME;
 use xiaoge_pass::{
@@ -192,7 +192,7 @@ impl Issuer {
     /// The fingerprint enrollment tokens carry: 16 bytes of SHA-256 of the root key, in hex.
     #[must_use]
     pub fn root_fingerprint(&self) -> String {
-        root_fingerprint(&self.root.public())
+        gate_auth::root_fingerprint(&self.root.public())
     }
 
     fn add_signing_key(
@@ -296,9 +296,12 @@ impl Issuer {
             what: "site",
             id: site.to_string(),
         })?;
-        let secret = secrets::secret_hex()?;
-        let id = store.insert_gate(site, name, &secrets::secret_hash(&secret), now)?;
-        Ok((id, format!("xge1_{secret}_{}", self.root_fingerprint())))
+        let token = EnrollmentToken {
+            secret: secrets::secret_hex()?,
+            root_fingerprint: self.root_fingerprint(),
+        };
+        let id = store.insert_gate(site, name, &secrets::secret_hash(&token.secret), now)?;
+        Ok((id, token.to_string()))
     }
 
     /// Registers a rider of `platform` (id or name); the display name is masked unless it
@@ -434,7 +437,10 @@ impl Issuer {
 
     /// Trades a one-time enrollment token for a gate identity bound to the gate's key.
     pub fn enroll(&self, request: &EnrollRequest, now: UnixTime) -> Result<EnrollResponse> {
-        let secret = parse_token(&request.token, &self.root_fingerprint())?;
+        let token: EnrollmentToken = request.token.parse().map_err(|_| IssuerError::UnknownToken)?;
+        if token.root_fingerprint != self.root_fingerprint() {
+            return Err(IssuerError::UnknownToken);
+        }
         let public = hex::decode(&request.public_key)
             .ok()
             .and_then(|b| public_key_from_bytes(&b).ok())
@@ -446,7 +452,7 @@ impl Issuer {
             })?;
         let store = self.store();
         let gate = store
-            .enroll_gate(&secrets::secret_hash(secret), public.as_bytes(), now)?
+            .enroll_gate(&secrets::secret_hash(&token.secret), public.as_bytes(), now)?
             .ok_or(IssuerError::UnknownToken)?;
         let site = store.site(gate.site_id)?.ok_or_else(|| IssuerError::NotFound {
             what: "site",
@@ -552,23 +558,6 @@ impl Issuer {
     }
 }
 
-/// The fingerprint of a root key as enrollment tokens carry it.
-#[must_use]
-pub fn root_fingerprint(root: &VerifyingKey) -> String {
-    hex::encode(&Sha256::digest(root.as_bytes())[..16])
-}
-
-/// The secret part of a token `xge1_<secret>_<root fingerprint>` meant for this issuer.
-fn parse_token<'a>(token: &'a str, fingerprint: &str) -> Result<&'a str> {
-    let mut parts = token.trim().split('_');
-    match (parts.next(), parts.next(), parts.next(), parts.next()) {
-        (Some("xge1"), Some(secret), Some(fp), None) if secret.len() == 32 && fp == fingerprint => {
-            Ok(secret)
-        }
-        _ => Err(IssuerError::UnknownToken),
-    }
-}
-
 fn validate_name(what: &str, name: &str, max: usize) -> Result<()> {
     if name.trim().is_empty() || name.len() > max || name.chars().any(char::is_control) {
         return Err(IssuerError::Invalid(format!(
@@ -600,16 +589,5 @@ mod tests {
         assert_eq!(mask_name("欧阳**").unwrap(), "欧阳**");
         assert_eq!(mask_name("Li Lei").unwrap(), "L**");
         assert!(mask_name("  ").is_err());
-    }
-
-    #[test]
-    fn tokens_are_bound_to_this_issuer() {
-        let fp = "ab".repeat(16);
-        let secret = "01".repeat(16);
-        let token = format!("xge1_{secret}_{fp}");
-        assert_eq!(parse_token(&token, &fp).unwrap(), secret);
-        assert!(parse_token(&token, &"cd".repeat(16)).is_err());
-        assert!(parse_token("xge1_short_x", &fp).is_err());
-        assert!(parse_token(&format!("{token}_extra"), &fp).is_err());
     }
 }

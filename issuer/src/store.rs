@@ -615,17 +615,8 @@ impl Store {
                     gate_id,
                     site_id: SiteId(site_id),
                     recorded_at: UnixTime(recorded_at),
-                    method: match method.as_str() {
-                        "scan" => EntryMethod::Scan,
-                        "manual" => EntryMethod::Manual,
-                        "override" => EntryMethod::Override,
-                        _ => return Err(corrupt("method")),
-                    },
-                    decision: match decision.as_str() {
-                        "allow" => Decision::Allow,
-                        "deny" => Decision::Deny,
-                        _ => return Err(corrupt("decision")),
-                    },
+                    method: EntryMethod::parse(&method).ok_or_else(|| corrupt("method"))?,
+                    decision: Decision::parse(&decision).ok_or_else(|| corrupt("decision"))?,
                     reason,
                     rider: rider
                         .map(RiderId::try_from)

@@ -67,6 +67,14 @@ impl EntryMethod {
             EntryMethod::Override => "override",
         }
     }
+
+    /// Reads the snake_case name.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        [EntryMethod::Scan, EntryMethod::Manual, EntryMethod::Override]
+            .into_iter()
+            .find(|m| m.as_str() == text)
+    }
 }
 
 /// The gate's decision.
@@ -87,6 +95,14 @@ impl Decision {
             Decision::Allow => "allow",
             Decision::Deny => "deny",
         }
+    }
+
+    /// Reads the snake_case name.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        [Decision::Allow, Decision::Deny]
+            .into_iter()
+            .find(|d| d.as_str() == text)
     }
 }
 

@@ -1,0 +1,301 @@
+//! `xiaoge-gate demo`: the whole path on an embedded issuer, narrated step by step.
+//!
+//! Everything is real: an issuer with its SQLite database and key files, served over HTTP on
+//! loopback; a gate enrolled over that HTTP with its own database; codes rendered as QR
+//! images, put into camera-like frames and read back by the decoder. Only the camera and the
+//! network beyond loopback are absent.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+use anyhow::{Context, Result, anyhow, bail};
+use xiaoge_gate::gate::{Verdict, wall_clock};
+use xiaoge_gate::i18n::Lang;
+use xiaoge_gate::synthetic::{FrameStyle, camera_frame};
+use xiaoge_gate::{Gate, decode, sync};
+use xiaoge_issuer::service::InitOptions;
+use xiaoge_issuer::{Issuer, http, qr_image};
+use xiaoge_pass::RiderStatus;
+
+/// An issuer served on loopback from a background thread.
+struct Server {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl Server {
+    fn start(issuer: &Arc<Issuer>, addr: SocketAddr) -> Result<Self> {
+        let (ready_tx, ready_rx) = mpsc::channel();
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let issuer = Arc::clone(issuer);
+        let thread = std::thread::Builder::new()
+            .name("demo-issuer".into())
+            .spawn(move || {
+                let runtime = tokio::runtime::Builder::new_multi_thread()
+                    .worker_threads(2)
+                    .enable_all()
+                    .build()?;
+                runtime.block_on(async move {
+                    let listener = tokio::net::TcpListener::bind(addr).await;
+                    let listener = match listener {
+                        Ok(l) => {
+                            let _ = ready_tx.send(l.local_addr());
+                            l
+                        }
+                        Err(e) => {
+                            let _ = ready_tx.send(Err(std::io::Error::new(e.kind(), e.to_string())));
+                            return Err(e);
+                        }
+                    };
+                    http::serve(issuer, listener, async {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                })
+            })
+            .context("starting the issuer thread")?;
+        let addr = ready_rx
+            .recv()
+            .context("the issuer thread ended before listening")?
+            .context("binding the issuer's port")?;
+        Ok(Self {
+            addr,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+
+    fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    fn stop(&mut self) -> Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            thread
+                .join()
+                .map_err(|_| anyhow!("the issuer thread panicked"))?
+                .context("serving the issuer")?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+struct Narrator {
+    lang: Lang,
+    step: u32,
+}
+
+impl Narrator {
+    fn step(&mut self, zh: &str, en: &str) {
+        self.step += 1;
+        let text = match self.lang {
+            Lang::Zh => zh,
+            Lang::En => en,
+        };
+        println!("\n[{}] {text}", self.step);
+    }
+
+    fn note(&self, zh: &str, en: &str) {
+        println!(
+            "    {}",
+            match self.lang {
+                Lang::Zh => zh,
+                Lang::En => en,
+            }
+        );
+    }
+
+    fn verdict(&self, v: &Verdict) {
+        let mark = if v.reason.is_none() { "✔" } else { "✘" };
+        let reason = v.reason.map_or(String::new(), |r| format!(" [{r}]"));
+        println!("    {mark} {}{reason}", crate::verdict_words(v, self.lang));
+    }
+}
+
+/// Frames a camera offers before the demo gives up on a code: at 30 frames a second, a
+/// second of a rider holding up a phone.
+const FRAMES_PER_CODE: u64 = 30;
+
+/// What scanning one code took.
+struct Scan {
+    verdict: Verdict,
+    /// Frames shown before one decoded.
+    frames: u64,
+    /// Milliseconds to decode the frame that decoded and to verify and log its code.
+    ms: f64,
+}
+
+/// Scans a code the way a camera would: frame after frame of a phone held slightly
+/// differently, until one decodes; then the gate checks it.
+fn scan(gate: &mut Gate, text: &str, seed: u64) -> Result<Scan> {
+    let qr = qr_image::render(text)?;
+    for frame_no in 0..FRAMES_PER_CODE {
+        let style = FrameStyle {
+            seed: seed * 1000 + frame_no,
+            angle_degrees: 7.0 - (frame_no % 15) as f32,
+            ..FrameStyle::default()
+        };
+        let frame = camera_frame(&qr.image, qr_image::MODULE_PIXELS, &style);
+        let started = Instant::now();
+        if let Some(decoded) = decode::decode_gray(&frame).into_iter().next() {
+            let verdict = gate.check(&decoded, wall_clock())?;
+            return Ok(Scan {
+                verdict,
+                frames: frame_no + 1,
+                ms: started.elapsed().as_secs_f64() * 1000.0,
+            });
+        }
+    }
+    bail!("the decoder read none of {FRAMES_PER_CODE} frames of the code")
+}
+
+fn expect(v: &Verdict, reason: Option<&str>) -> Result<()> {
+    if v.reason != reason {
+        bail!("expected {reason:?}, the gate said {:?}", v.reason);
+    }
+    Ok(())
+}
+
+/// Runs the demo in `keep`, or in a temporary folder removed afterwards.
+pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
+    let temp;
+    let root = match keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            dir.to_owned()
+        }
+        None => {
+            temp = tempfile::tempdir().context("creating a temporary folder")?;
+            temp.path().to_owned()
+        }
+    };
+    let mut say = Narrator { lang, step: 0 };
+    let now = wall_clock();
+
+    say.step("创建签发方（SQLite 数据库、根密钥、签名密钥），在本机回环地址上提供 HTTP 服务",
+             "Create an issuer (SQLite database, root and signing keys) and serve its HTTP API on loopback");
+    let options = InitOptions {
+        name: "xg-demo".into(),
+        ..InitOptions::default()
+    };
+    let issuer = Arc::new(Issuer::init(&root.join("issuer"), &options, now)?);
+    let mut server = Server::start(&issuer, "127.0.0.1:0".parse()?)?;
+    say.note(&format!("签发方 {} 位于 {}", issuer.name(), server.url()),
+             &format!("issuer {} at {}", issuer.name(), server.url()));
+
+    say.step("登记平台、小区、门岗和骑手", "Register platforms, sites, a gate and riders");
+    issuer.add_platform("美团", now)?;
+    issuer.add_platform("饿了么", now)?;
+    let home = issuer.add_site("翠苑一区", now)?;
+    let other = issuer.add_site("西溪花园", now)?;
+    let (_, token) = issuer.add_gate(home, "东门", now)?;
+    let huang = issuer.add_rider("美团", "mt-10086", "黄小明", now)?;
+    let li = issuer.add_rider("饿了么", "elm-2333", "李大伟", now)?;
+    say.note(&format!("骑手 {} {}（{}），{} {}（{}）", huang.name, huang.id, huang.platform, li.name, li.id, li.platform),
+             &format!("riders {} {} ({}), {} {} ({})", huang.name, huang.id, huang.platform, li.name, li.id, li.platform));
+
+    say.step("门岗用一次性令牌注册，固定根密钥，并下载名单", "The gate enrolls with its one-time token, pins the root key and fetches the lists");
+    let mut gate = sync::enroll(&root.join("gate"), &server.url(), &token, wall_clock())?;
+    say.note(&format!("门岗 {} · {}，根密钥指纹 {}", gate.enrollment().gate_id, gate.enrollment().site_name, issuer.root_fingerprint()),
+             &format!("gate {} at {}, root fingerprint {}", gate.enrollment().gate_id, gate.enrollment().site_name, issuer.root_fingerprint()));
+
+    say.step("黄** 出示刚刷新的通行码，摄像头读取并离线核验", "黄** shows a fresh code; the camera reads it and the gate verifies it offline");
+    let (_, fresh) = issuer.mint(&huang.id, None, wall_clock())?;
+    let Scan { verdict: v, frames, ms } = scan(&mut gate, &fresh, 1)?;
+    say.verdict(&v);
+    say.note(&format!("第 {frames} 帧 1280×720 画面读出；解码、核验并落盘用时 {ms:.1} ms；记录 {}", v.entry_id),
+             &format!("read in frame {frames} (1280×720); decoded, verified and logged durably in {ms:.1} ms; entry {}", v.entry_id));
+    expect(&v, None)?;
+
+    say.step("同一个码再出示一次（截图转发）", "The same code again (a forwarded screenshot)");
+    let v = scan(&mut gate, &fresh, 2)?.verdict;
+    say.verdict(&v);
+    expect(&v, Some("replayed"))?;
+
+    say.step("为另一个小区（西溪花园）签发的码", "A code bound to another site (西溪花园)");
+    let (_, elsewhere) = issuer.mint(&huang.id, Some(other), wall_clock())?;
+    let v = scan(&mut gate, &elsewhere, 3)?.verdict;
+    say.verdict(&v);
+    expect(&v, Some("wrong_site"))?;
+
+    say.step("改动一个字符的码", "A code with one character altered");
+    let (_, genuine) = issuer.mint(&huang.id, None, wall_clock())?;
+    let tampered = alter_one_character(&genuine);
+    let v = gate.check(&tampered, wall_clock())?;
+    say.verdict(&v);
+    if v.reason.is_none() {
+        bail!("an altered code was allowed");
+    }
+
+    say.step("十分钟前的截图", "A screenshot from ten minutes ago");
+    let (_, old) = issuer.mint(&huang.id, None, wall_clock().plus(-600))?;
+    let v = scan(&mut gate, &old, 4)?.verdict;
+    say.verdict(&v);
+    expect(&v, Some("expired"))?;
+
+    say.step("李** 先拿到一个码；随后平台吊销李**，门岗同步名单", "李** gets a code; then the platform revokes 李** and the gate syncs");
+    let (_, before_revocation) = issuer.mint(&li.id, None, wall_clock())?;
+    issuer.set_rider_status(&li.id, RiderStatus::Revoked, wall_clock())?;
+    let report = sync::sync(&mut gate, wall_clock())?;
+    say.note(&format!("上传 {} 条记录，吊销名单已更新：{}", report.uploaded, report.status_list_updated),
+             &format!("uploaded {} entries; status list updated: {}", report.uploaded, report.status_list_updated));
+    let v = scan(&mut gate, &before_revocation, 5)?.verdict;
+    say.verdict(&v);
+    expect(&v, Some("revoked"))?;
+
+    say.step("断网：签发方停止，门岗继续离线核验三个新码", "Network down: the issuer stops; the gate verifies three new codes offline");
+    let addr = server.addr;
+    server.stop()?;
+    for seed in 6..9 {
+        let (_, code) = issuer.mint(&huang.id, Some(home), wall_clock())?;
+        let v = scan(&mut gate, &code, seed)?.verdict;
+        say.verdict(&v);
+        expect(&v, None)?;
+    }
+    let pending = gate.status(wall_clock())?.pending_entries;
+    say.note(&format!("{pending} 条记录等待上传"), &format!("{pending} entries waiting to upload"));
+
+    say.step("网络恢复：同步两次，第二次不会重复上传", "Network back: sync twice; the second adds nothing");
+    let mut server = Server::start(&issuer, addr)?;
+    let first = sync::sync(&mut gate, wall_clock())?;
+    let second = sync::sync(&mut gate, wall_clock())?;
+    say.note(&format!("第一次上传 {} 条，第二次上传 {} 条", first.uploaded, second.uploaded),
+             &format!("first sync uploaded {}, second {}", first.uploaded, second.uploaded));
+    let held = issuer.entries()?.len();
+    let logged = gate.log(xiaoge_pass::UnixTime(0))?.len();
+    say.note(&format!("签发方共有 {held} 条记录，门岗日志 {logged} 条：一条不少，一条不重"),
+             &format!("the issuer holds {held} entries and the gate logged {logged}: none lost, none twice"));
+    if held != logged || second.uploaded != 0 {
+        bail!("entries were lost or counted twice");
+    }
+    server.stop()?;
+    if let Some(dir) = keep {
+        say.note(&format!("数据保存在 {}", dir.display()), &format!("data kept in {}", dir.display()));
+    }
+    Ok(())
+}
+
+/// Changes one character near the end of the text (inside the signature) to another Base45
+/// character.
+fn alter_one_character(text: &str) -> String {
+    let mut chars: Vec<char> = text.chars().collect();
+    let at = chars.len().saturating_sub(8);
+    if let Some(c) = chars.get_mut(at) {
+        *c = if *c == '0' { '1' } else { '0' };
+    }
+    chars.into_iter().collect()
+}
