@@ -43,7 +43,11 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .route("/v1/gates/enroll", post(enroll))
         .route("/v1/gate/entries", post(upload_entries))
         .fallback(|| async {
-            ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such endpoint".into())
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint".into(),
+            )
         })
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(TimeoutLayer::with_status_code(
@@ -175,7 +179,10 @@ fn signed_list_response(list: &SignedList, headers: &HeaderMap) -> Response {
     }
     (
         [
-            (header::CONTENT_TYPE, HeaderValue::from_static(COSE_MEDIA_TYPE)),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(COSE_MEDIA_TYPE),
+            ),
             (header::ETAG, etag),
         ],
         list.bytes.clone(),
@@ -237,8 +244,9 @@ async fn upload_entries(
             signature: &signature,
         };
         let gate = i.authenticate_gate(method.as_str(), &path, auth, &body, at)?;
-        let request: UploadRequest = serde_json::from_slice(&body)
-            .map_err(|e| IssuerError::Invalid(format!("upload body is not the expected JSON: {e}")))?;
+        let request: UploadRequest = serde_json::from_slice(&body).map_err(|e| {
+            IssuerError::Invalid(format!("upload body is not the expected JSON: {e}"))
+        })?;
         i.ingest(&gate, &request.entries, at)
     })
     .await?;

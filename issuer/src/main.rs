@@ -264,8 +264,9 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn parse_time(text: &str) -> Result<UnixTime> {
-    let t = chrono::DateTime::parse_from_rfc3339(text)
-        .with_context(|| format!("--at {text:?} is not an RFC 3339 time such as 2026-01-01T08:00:00+08:00"))?;
+    let t = chrono::DateTime::parse_from_rfc3339(text).with_context(|| {
+        format!("--at {text:?} is not an RFC 3339 time such as 2026-01-01T08:00:00+08:00")
+    })?;
     Ok(UnixTime(t.timestamp()))
 }
 
@@ -277,11 +278,12 @@ fn serve(dir: &Path, listen: SocketAddr) -> Result<()> {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let issuer = Arc::new(Issuer::open(dir).with_context(|| format!("opening issuer at {}", dir.display()))?);
+    let issuer = Arc::new(
+        Issuer::open(dir).with_context(|| format!("opening issuer at {}", dir.display()))?,
+    );
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .thread_name("issuer-http")

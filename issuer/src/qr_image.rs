@@ -25,8 +25,9 @@ pub struct QrImage {
 
 /// Renders `text` as a QR code at error correction level M.
 pub fn render(text: &str) -> Result<QrImage> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M)
-        .map_err(|e| IssuerError::Invalid(format!("text of {} bytes fits no QR code: {e}", text.len())))?;
+    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| {
+        IssuerError::Invalid(format!("text of {} bytes fits no QR code: {e}", text.len()))
+    })?;
     let version = match code.version() {
         Version::Normal(v) | Version::Micro(v) => v,
     };
@@ -52,8 +53,11 @@ pub fn render(text: &str) -> Result<QrImage> {
 /// Writes `text` as a QR code PNG at `path`.
 pub fn write_png(text: &str, path: &Path) -> Result<QrImage> {
     let qr = render(text)?;
-    qr.image
-        .save(path)
-        .map_err(|e| IssuerError::io(format!("writing {}", path.display()), std::io::Error::other(e)))?;
+    qr.image.save(path).map_err(|e| {
+        IssuerError::io(
+            format!("writing {}", path.display()),
+            std::io::Error::other(e),
+        )
+    })?;
     Ok(qr)
 }

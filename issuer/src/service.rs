@@ -18,15 +18,15 @@ use xiaoge_pass::gate_auth::{self, EnrollmentToken};
 use xiaoge_pass::keys::{VerifyingKey, public_key_from_bytes, signature_valid};
 use xiaoge_pass::pass::DEFAULT_LIFETIME;
 use xiaoge_pass::{
-    CodeId, IssuerKey, KeyId, KeyPair, Pass, RiderId, RiderStatus, SiteId, StatusBits,
-    StatusList, TrustList, UnixTime,
+    CodeId, IssuerKey, KeyId, KeyPair, Pass, RiderId, RiderStatus, SiteId, StatusBits, StatusList,
+    TrustList, UnixTime,
 };
 
 use crate::error::{IssuerError, Result};
 use crate::keyfile;
 use crate::secrets;
 use crate::store::{
-    GateRow, META_ISSUER, META_PUBLIC_URL, RiderRow, SigningKeyRow, StoredEntry, Store,
+    GateRow, META_ISSUER, META_PUBLIC_URL, RiderRow, SigningKeyRow, Store, StoredEntry,
 };
 
 /// File name of the database inside the data directory.
@@ -121,7 +121,11 @@ impl Issuer {
                 ));
             }
         }
-        validate_name("issuer name", &options.name, xiaoge_pass::pass::ISSUER_MAX_LEN)?;
+        validate_name(
+            "issuer name",
+            &options.name,
+            xiaoge_pass::pass::ISSUER_MAX_LEN,
+        )?;
         let mut builder = fs::DirBuilder::new();
         builder.recursive(true);
         #[cfg(unix)]
@@ -136,10 +140,21 @@ impl Issuer {
         store.set_meta(META_ISSUER, &options.name)?;
         store.set_meta(META_PUBLIC_URL, options.public_url.trim_end_matches('/'))?;
 
-        let issuer = Self::assemble(dir, options.name.clone(), options.public_url.clone(), root, store);
+        let issuer = Self::assemble(
+            dir,
+            options.name.clone(),
+            options.public_url.clone(),
+            root,
+            store,
+        );
         let first = KeyPair::from_seed(secrets::random_bytes()?);
         let from = now.plus(-86_400);
-        issuer.add_signing_key(&first, from, now.plus(options.key_lifetime_days * 86_400), now)?;
+        issuer.add_signing_key(
+            &first,
+            from,
+            now.plus(options.key_lifetime_days * 86_400),
+            now,
+        )?;
         Ok(issuer)
     }
 
@@ -151,7 +166,9 @@ impl Issuer {
         }
         let store = Store::open(&db)?;
         let missing = |key| IssuerError::Invalid(format!("database {} has no {key}", db.display()));
-        let name = store.meta(META_ISSUER)?.ok_or_else(|| missing(META_ISSUER))?;
+        let name = store
+            .meta(META_ISSUER)?
+            .ok_or_else(|| missing(META_ISSUER))?;
         let public_url = store
             .meta(META_PUBLIC_URL)?
             .ok_or_else(|| missing(META_PUBLIC_URL))?;
@@ -174,7 +191,9 @@ impl Issuer {
     fn store(&self) -> MutexGuard<'_, Store> {
         // A panic while holding the lock leaves SQLite consistent (transactions roll back),
         // so a poisoned lock is safe to reuse.
-        self.store.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The issuer's name.
@@ -316,10 +335,12 @@ impl Issuer {
         validate_name("platform rider id", platform_rider_id, 128)?;
         let masked = mask_name(name)?;
         let mut store = self.store();
-        let platform = store.platform(platform)?.ok_or_else(|| IssuerError::NotFound {
-            what: "platform",
-            id: platform.to_owned(),
-        })?;
+        let platform = store
+            .platform(platform)?
+            .ok_or_else(|| IssuerError::NotFound {
+                what: "platform",
+                id: platform.to_owned(),
+            })?;
         let pseudonym = loop {
             let candidate = RiderId::try_from(secrets::rider_pseudonym()?)
                 .map_err(|e| IssuerError::Invalid(e.to_string()))?;
@@ -331,7 +352,12 @@ impl Issuer {
     }
 
     /// Sets a rider's status, which the next status list carries.
-    pub fn set_rider_status(&self, rider: &RiderId, status: RiderStatus, now: UnixTime) -> Result<()> {
+    pub fn set_rider_status(
+        &self,
+        rider: &RiderId,
+        status: RiderStatus,
+        now: UnixTime,
+    ) -> Result<()> {
         if self.store().set_rider_status(rider, status, now)? {
             Ok(())
         } else {
@@ -343,11 +369,19 @@ impl Issuer {
     }
 
     /// Mints a code for `rider`, issued at `at`, bound to `site` if given.
-    pub fn mint(&self, rider: &RiderId, site: Option<SiteId>, at: UnixTime) -> Result<(Pass, String)> {
-        let row = self.store().rider(rider)?.ok_or_else(|| IssuerError::NotFound {
-            what: "rider",
-            id: rider.to_string(),
-        })?;
+    pub fn mint(
+        &self,
+        rider: &RiderId,
+        site: Option<SiteId>,
+        at: UnixTime,
+    ) -> Result<(Pass, String)> {
+        let row = self
+            .store()
+            .rider(rider)?
+            .ok_or_else(|| IssuerError::NotFound {
+                what: "rider",
+                id: rider.to_string(),
+            })?;
         match row.status {
             RiderStatus::Valid => {}
             RiderStatus::Revoked => {
@@ -364,10 +398,12 @@ impl Issuer {
             }
         }
         if let Some(site) = site {
-            self.store().site(site)?.ok_or_else(|| IssuerError::NotFound {
-                what: "site",
-                id: site.to_string(),
-            })?;
+            self.store()
+                .site(site)?
+                .ok_or_else(|| IssuerError::NotFound {
+                    what: "site",
+                    id: site.to_string(),
+                })?;
         }
         let key = self.signing_key(at)?;
         let pass = Pass {
@@ -411,11 +447,15 @@ impl Issuer {
                 return Ok(Arc::clone(&c.list));
             }
         }
-        let (max, not_valid) = self.store().statuses()?;
+        let snapshot = self.store().statuses()?;
         // Rounding the length up hides the exact number of riders.
-        let len = max.map_or(0, |m| m as usize + 1).div_ceil(1024) * 1024;
+        let len = snapshot
+            .max_index
+            .map_or(0, |m| m as usize + 1)
+            .div_ceil(1024)
+            * 1024;
         let mut bits = StatusBits::new(len);
-        for (index, status) in not_valid {
+        for (index, status) in snapshot.not_valid {
             bits.set(index, status);
         }
         let list = StatusList {
@@ -437,7 +477,10 @@ impl Issuer {
 
     /// Trades a one-time enrollment token for a gate identity bound to the gate's key.
     pub fn enroll(&self, request: &EnrollRequest, now: UnixTime) -> Result<EnrollResponse> {
-        let token: EnrollmentToken = request.token.parse().map_err(|_| IssuerError::UnknownToken)?;
+        let token: EnrollmentToken = request
+            .token
+            .parse()
+            .map_err(|_| IssuerError::UnknownToken)?;
         if token.root_fingerprint != self.root_fingerprint() {
             return Err(IssuerError::UnknownToken);
         }
@@ -454,10 +497,12 @@ impl Issuer {
         let gate = store
             .enroll_gate(&secrets::secret_hash(&token.secret), public.as_bytes(), now)?
             .ok_or(IssuerError::UnknownToken)?;
-        let site = store.site(gate.site_id)?.ok_or_else(|| IssuerError::NotFound {
-            what: "site",
-            id: gate.site_id.to_string(),
-        })?;
+        let site = store
+            .site(gate.site_id)?
+            .ok_or_else(|| IssuerError::NotFound {
+                what: "site",
+                id: gate.site_id.to_string(),
+            })?;
         Ok(EnrollResponse {
             gate_id: gate.id,
             gate_name: gate.name,
@@ -526,7 +571,12 @@ impl Issuer {
     }
 
     /// Stores entries uploaded by `gate`, each exactly once.
-    pub fn ingest(&self, gate: &GateRow, entries: &[Entry], now: UnixTime) -> Result<UploadResponse> {
+    pub fn ingest(
+        &self,
+        gate: &GateRow,
+        entries: &[Entry],
+        now: UnixTime,
+    ) -> Result<UploadResponse> {
         if entries.len() > xiaoge_pass::api::MAX_UPLOAD_ENTRIES {
             return Err(IssuerError::Invalid(format!(
                 "{} entries in one upload; at most {} are accepted",

@@ -154,6 +154,15 @@ pub struct RiderRow {
     pub status: RiderStatus,
 }
 
+/// What the status list is built from.
+#[derive(Clone, Debug)]
+pub struct StatusSnapshot {
+    /// The highest status index assigned, if any rider exists.
+    pub max_index: Option<u32>,
+    /// Every index whose rider is not in good standing.
+    pub not_valid: Vec<(u32, RiderStatus)>,
+}
+
 /// An entry as stored, with when the issuer received it.
 #[derive(Clone, Debug)]
 pub struct StoredEntry {
@@ -286,7 +295,9 @@ impl Store {
     pub fn trust_list(&self) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn
-            .query_row("SELECT bytes FROM trust_list WHERE id = 1", [], |r| r.get(0))
+            .query_row("SELECT bytes FROM trust_list WHERE id = 1", [], |r| {
+                r.get(0)
+            })
             .optional()?)
     }
 
@@ -332,16 +343,12 @@ impl Store {
     pub fn site(&self, id: SiteId) -> Result<Option<SiteRow>> {
         Ok(self
             .conn
-            .query_row(
-                "SELECT id, name FROM sites WHERE id = ?1",
-                [id.0],
-                |r| {
-                    Ok(SiteRow {
-                        id: SiteId(r.get(0)?),
-                        name: r.get(1)?,
-                    })
-                },
-            )
+            .query_row("SELECT id, name FROM sites WHERE id = ?1", [id.0], |r| {
+                Ok(SiteRow {
+                    id: SiteId(r.get(0)?),
+                    name: r.get(1)?,
+                })
+            })
             .optional()?)
     }
 
@@ -455,15 +462,16 @@ impl Store {
     pub fn rider_exists(&self, id: &RiderId) -> Result<bool> {
         Ok(self
             .conn
-            .query_row("SELECT 1 FROM riders WHERE id = ?1", [id.as_str()], |_| Ok(()))
+            .query_row("SELECT 1 FROM riders WHERE id = ?1", [id.as_str()], |_| {
+                Ok(())
+            })
             .optional()?
             .is_some())
     }
 
     /// The rider with this pseudonym.
     pub fn rider(&self, id: &RiderId) -> Result<Option<RiderRow>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 "SELECT r.id, p.name, r.name, r.status_index, r.status
                  FROM riders r JOIN platforms p ON p.id = r.platform_id WHERE r.id = ?1",
@@ -483,7 +491,7 @@ impl Store {
                     status: RiderStatus::from_value(status),
                 })
             })
-            .transpose()?)
+            .transpose()
     }
 
     /// Sets a rider's status and bumps the status epoch; `false` if no such rider.
@@ -518,7 +526,7 @@ impl Store {
     }
 
     /// The highest status index in use and every index whose status is not valid.
-    pub fn statuses(&self) -> Result<(Option<u32>, Vec<(u32, RiderStatus)>)> {
+    pub fn statuses(&self) -> Result<StatusSnapshot> {
         let max: Option<u32> =
             self.conn
                 .query_row("SELECT MAX(status_index) FROM riders", [], |r| r.get(0))?;
@@ -528,7 +536,10 @@ impl Store {
         let rows = stmt.query_map([], |r| {
             Ok((r.get::<_, u32>(0)?, RiderStatus::from_value(r.get(1)?)))
         })?;
-        Ok((max, rows.collect::<rusqlite::Result<_>>()?))
+        Ok(StatusSnapshot {
+            max_index: max,
+            not_valid: rows.collect::<rusqlite::Result<_>>()?,
+        })
     }
 
     /// Records a gate's request nonce; `false` if that gate used it before.
@@ -548,7 +559,11 @@ impl Store {
     }
 
     /// Stores a batch of entries in one transaction; an id already stored is a duplicate.
-    pub fn insert_entries(&mut self, entries: &[Entry], now: UnixTime) -> Result<Vec<UploadOutcome>> {
+    pub fn insert_entries(
+        &mut self,
+        entries: &[Entry],
+        now: UnixTime,
+    ) -> Result<Vec<UploadOutcome>> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -606,9 +621,20 @@ impl Store {
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, gate_id, site_id, recorded_at, method, decision, reason, rider, code_id, received_at) =
-                row?;
-            let corrupt = |what: &str| IssuerError::Invalid(format!("stored entry {id}: bad {what}"));
+            let (
+                id,
+                gate_id,
+                site_id,
+                recorded_at,
+                method,
+                decision,
+                reason,
+                rider,
+                code_id,
+                received_at,
+            ) = row?;
+            let corrupt =
+                |what: &str| IssuerError::Invalid(format!("stored entry {id}: bad {what}"));
             out.push(StoredEntry {
                 entry: Entry {
                     id: id.parse().map_err(|_| corrupt("id"))?,

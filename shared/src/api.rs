@@ -71,9 +71,13 @@ impl EntryMethod {
     /// Reads the snake_case name.
     #[must_use]
     pub fn parse(text: &str) -> Option<Self> {
-        [EntryMethod::Scan, EntryMethod::Manual, EntryMethod::Override]
-            .into_iter()
-            .find(|m| m.as_str() == text)
+        [
+            EntryMethod::Scan,
+            EntryMethod::Manual,
+            EntryMethod::Override,
+        ]
+        .into_iter()
+        .find(|m| m.as_str() == text)
     }
 }
 

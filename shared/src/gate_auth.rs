@@ -28,8 +28,8 @@ pub fn signing_input(
     body: &[u8],
 ) -> Vec<u8> {
     let body_hash = Sha256::digest(body);
-    let mut input = format!("XG-GATE-REQUEST-1\n{method}\n{path_and_query}\n{time}\n{nonce}\n")
-        .into_bytes();
+    let mut input =
+        format!("XG-GATE-REQUEST-1\n{method}\n{path_and_query}\n{time}\n{nonce}\n").into_bytes();
     for b in body_hash {
         input.extend_from_slice(format!("{b:02x}").as_bytes());
     }
@@ -39,7 +39,10 @@ pub fn signing_input(
 /// Whether `nonce` has the required form: 32 lowercase hexadecimal digits.
 #[must_use]
 pub fn nonce_well_formed(nonce: &str) -> bool {
-    nonce.len() == 32 && nonce.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+    nonce.len() == 32
+        && nonce
+            .bytes()
+            .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// A one-time enrollment token: `xge1_<secret>_<root fingerprint>`, each 32 hex digits.
@@ -75,10 +78,12 @@ impl std::str::FromStr for EnrollmentToken {
         let hex32 = |p: &str| p.len() == 32 && p.bytes().all(|b| b.is_ascii_hexdigit());
         let mut parts = s.trim().split('_');
         match (parts.next(), parts.next(), parts.next(), parts.next()) {
-            (Some("xge1"), Some(secret), Some(fp), None) if hex32(secret) && hex32(fp) => Ok(Self {
-                secret: secret.to_owned(),
-                root_fingerprint: fp.to_ascii_lowercase(),
-            }),
+            (Some("xge1"), Some(secret), Some(fp), None) if hex32(secret) && hex32(fp) => {
+                Ok(Self {
+                    secret: secret.to_owned(),
+                    root_fingerprint: fp.to_ascii_lowercase(),
+                })
+            }
             _ => Err(crate::FormatError::Invalid {
                 field: "enrollment token",
                 expected: "xge1_<32 hex digits>_<32 hex digits>",
@@ -109,7 +114,12 @@ mod tests {
             root_fingerprint: "ab".repeat(16),
         };
         assert_eq!(token.to_string().parse::<EnrollmentToken>().unwrap(), token);
-        for bad in ["", "xge1_short_x", "xge2_0101_abab", &format!("{token}_extra")] {
+        for bad in [
+            "",
+            "xge1_short_x",
+            "xge2_0101_abab",
+            &format!("{token}_extra"),
+        ] {
             assert!(bad.parse::<EnrollmentToken>().is_err(), "{bad}");
         }
     }

@@ -112,7 +112,8 @@ impl TryFrom<String> for RiderId {
     fn try_from(s: String) -> Result<Self, Self::Error> {
         let ok = !s.is_empty()
             && s.len() <= RIDER_ID_MAX_LEN
-            && s.bytes().all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'-');
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || b.is_ascii_uppercase() || b == b'-');
         if ok {
             Ok(Self(s))
         } else {

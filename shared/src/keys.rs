@@ -53,7 +53,9 @@ impl KeyPair {
 
 impl fmt::Debug for KeyPair {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("KeyPair").field("kid", &self.kid).finish_non_exhaustive()
+        f.debug_struct("KeyPair")
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
     }
 }
 
@@ -77,7 +79,8 @@ pub fn signature_valid(key: &VerifyingKey, message: &[u8], signature: &[u8]) -> 
     let Ok(raw) = <[u8; 64]>::try_from(signature) else {
         return false;
     };
-    key.verify_strict(message, &Signature::from_bytes(&raw)).is_ok()
+    key.verify_strict(message, &Signature::from_bytes(&raw))
+        .is_ok()
 }
 
 /// An issuer signing key as the trust list publishes it.

@@ -275,7 +275,8 @@ mod tests {
 
     #[test]
     fn a_duplicate_claim_is_refused() {
-        let text = resigned(|claims| claims.push((cbor::int(claim::ISS), Value::Text("xg".into()))));
+        let text =
+            resigned(|claims| claims.push((cbor::int(claim::ISS), Value::Text("xg".into()))));
         assert!(matches!(inspect(&text), Err(FormatError::Cbor(_))));
     }
 

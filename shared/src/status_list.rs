@@ -108,7 +108,8 @@ impl StatusBits {
         }
         let shift = (index * bits) % 8;
         let mask = ((1u16 << bits) - 1) as u8;
-        self.bytes[byte] = (self.bytes[byte] & !(mask << shift)) | ((status.value() & mask) << shift);
+        self.bytes[byte] =
+            (self.bytes[byte] & !(mask << shift)) | ((status.value() & mask) << shift);
         true
     }
 
@@ -171,10 +172,7 @@ impl StatusList {
     #[must_use]
     pub fn sign(&self, key: &crate::keys::KeyPair) -> Vec<u8> {
         let list = Value::Map(vec![
-            (
-                Value::Text("bits".into()),
-                cbor::int(self.bits.bits),
-            ),
+            (Value::Text("bits".into()), cbor::int(self.bits.bits)),
             (
                 Value::Text("lst".into()),
                 Value::Bytes(self.bits.compress()),
@@ -249,7 +247,10 @@ impl StatusList {
                 }
             }
         }
-        let bits = match bits.map(|v| cbor::uint(v, "status_list bits")).transpose()? {
+        let bits = match bits
+            .map(|v| cbor::uint(v, "status_list bits"))
+            .transpose()?
+        {
             Some(b @ (1 | 2 | 4 | 8)) => b as u8,
             Some(_) => {
                 return Err(FormatError::Invalid {

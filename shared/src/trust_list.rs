@@ -59,7 +59,10 @@ impl TrustList {
                         Value::Bytes(k.public.as_bytes().to_vec()),
                     ),
                     (cbor::int(key_entry::VALID_FROM), cbor::int(k.valid_from.0)),
-                    (cbor::int(key_entry::VALID_UNTIL), cbor::int(k.valid_until.0)),
+                    (
+                        cbor::int(key_entry::VALID_UNTIL),
+                        cbor::int(k.valid_until.0),
+                    ),
                 ])
             })
             .collect();

@@ -6,6 +6,9 @@
 //! rewrite them with `XIAOGE_BLESS=1 cargo test -p xiaoge-pass --test golden` and say why in
 //! the commit.
 
+// Test code: a failed expectation should stop the test where it happened.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
@@ -48,7 +51,8 @@ impl Vector {
     }
 
     fn render(&self) -> String {
-        let mut out = String::from("# A code shown at a gate; the fields are described in README.md.\n");
+        let mut out =
+            String::from("# A code shown at a gate; the fields are described in README.md.\n");
         out += &format!("expect: {}\n", self.expect);
         out += &format!("now: {}\n", self.now);
         out += &format!("site: {GATE_SITE}\n");
@@ -233,7 +237,10 @@ fn the_encoder_still_writes_the_vectors() {
     if std::env::var_os("XIAOGE_BLESS").is_some() {
         for entry in fs::read_dir(&dir).unwrap() {
             let path = entry.unwrap().path();
-            if path.extension().is_some_and(|e| e == "vector" || e == "hex") {
+            if path
+                .extension()
+                .is_some_and(|e| e == "vector" || e == "hex")
+            {
                 fs::remove_file(path).unwrap();
             }
         }
@@ -247,7 +254,10 @@ fn the_encoder_still_writes_the_vectors() {
         .filter(|n| n.ends_with(".vector") || n.ends_with(".hex"))
         .collect();
     let generated: BTreeSet<String> = expected.keys().cloned().collect();
-    assert_eq!(on_disk, generated, "the vector files differ from the generated set");
+    assert_eq!(
+        on_disk, generated,
+        "the vector files differ from the generated set"
+    );
     for (name, contents) in expected {
         let found = fs::read_to_string(dir.join(&name)).unwrap();
         assert_eq!(
@@ -318,7 +328,10 @@ fn format_spec_shows_the_valid_vector() {
         .find_map(|l| l.strip_prefix("code: "))
         .unwrap();
     let cose = hex::encode(qr_text::decode(code).unwrap());
-    assert!(spec.contains(code), "FORMAT.md quotes the valid vector's QR text");
+    assert!(
+        spec.contains(code),
+        "FORMAT.md quotes the valid vector's QR text"
+    );
     assert!(
         spec.replace(['\n', ' '], "").contains(&cose),
         "FORMAT.md quotes the valid vector's COSE bytes in hex"

@@ -1,13 +1,16 @@
 //! Property tests: round trips, tamper resistance, and no panic on any input.
 
+// Test code: a failed expectation should stop the test where it happened.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use common::{Fixture, GATE_SITE, T0};
 use proptest::prelude::*;
 use xiaoge_pass::ids::CodeId;
 use xiaoge_pass::{
-    GateContext, Pass, RiderId, SiteId, StatusList, TrustList, TrustState, UnixTime, pass,
-    qr_text, verify,
+    GateContext, Pass, RiderId, SiteId, StatusList, TrustList, TrustState, UnixTime, pass, qr_text,
+    verify,
 };
 
 fn trust(fx: &Fixture) -> TrustState {

@@ -15,8 +15,9 @@ pub fn decode_gray(image: &GrayImage) -> Vec<String> {
     let found = catch_unwind(AssertUnwindSafe(|| {
         let (width, height) = (image.width() as usize, image.height() as usize);
         let pixels = image.as_raw();
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| pixels[y * width + x]);
+        let mut prepared = rqrr::PreparedImage::prepare_from_greyscale(width, height, |x, y| {
+            pixels[y * width + x]
+        });
         prepared
             .detect_grids()
             .into_iter()

@@ -48,7 +48,8 @@ impl Server {
                             l
                         }
                         Err(e) => {
-                            let _ = ready_tx.send(Err(std::io::Error::new(e.kind(), e.to_string())));
+                            let _ =
+                                ready_tx.send(Err(std::io::Error::new(e.kind(), e.to_string())));
                             return Err(e);
                         }
                     };
@@ -194,10 +195,15 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
     };
     let issuer = Arc::new(Issuer::init(&root.join("issuer"), &options, now)?);
     let mut server = Server::start(&issuer, "127.0.0.1:0".parse()?)?;
-    say.note(&format!("签发方 {} 位于 {}", issuer.name(), server.url()),
-             &format!("issuer {} at {}", issuer.name(), server.url()));
+    say.note(
+        &format!("签发方 {} 位于 {}", issuer.name(), server.url()),
+        &format!("issuer {} at {}", issuer.name(), server.url()),
+    );
 
-    say.step("登记平台、小区、门岗和骑手", "Register platforms, sites, a gate and riders");
+    say.step(
+        "登记平台、小区、门岗和骑手",
+        "Register platforms, sites, a gate and riders",
+    );
     issuer.add_platform("美团", now)?;
     issuer.add_platform("饿了么", now)?;
     let home = issuer.add_site("翠苑一区", now)?;
@@ -205,28 +211,64 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
     let (_, token) = issuer.add_gate(home, "东门", now)?;
     let huang = issuer.add_rider("美团", "mt-10086", "黄小明", now)?;
     let li = issuer.add_rider("饿了么", "elm-2333", "李大伟", now)?;
-    say.note(&format!("骑手 {} {}（{}），{} {}（{}）", huang.name, huang.id, huang.platform, li.name, li.id, li.platform),
-             &format!("riders {} {} ({}), {} {} ({})", huang.name, huang.id, huang.platform, li.name, li.id, li.platform));
+    say.note(
+        &format!(
+            "骑手 {} {}（{}），{} {}（{}）",
+            huang.name, huang.id, huang.platform, li.name, li.id, li.platform
+        ),
+        &format!(
+            "riders {} {} ({}), {} {} ({})",
+            huang.name, huang.id, huang.platform, li.name, li.id, li.platform
+        ),
+    );
 
-    say.step("门岗用一次性令牌注册，固定根密钥，并下载名单", "The gate enrolls with its one-time token, pins the root key and fetches the lists");
+    say.step(
+        "门岗用一次性令牌注册，固定根密钥，并下载名单",
+        "The gate enrolls with its one-time token, pins the root key and fetches the lists",
+    );
     let mut gate = sync::enroll(&root.join("gate"), &server.url(), &token, wall_clock())?;
-    say.note(&format!("门岗 {} · {}，根密钥指纹 {}", gate.enrollment().gate_id, gate.enrollment().site_name, issuer.root_fingerprint()),
-             &format!("gate {} at {}, root fingerprint {}", gate.enrollment().gate_id, gate.enrollment().site_name, issuer.root_fingerprint()));
+    say.note(
+        &format!(
+            "门岗 {} · {}，根密钥指纹 {}",
+            gate.enrollment().gate_id,
+            gate.enrollment().site_name,
+            issuer.root_fingerprint()
+        ),
+        &format!(
+            "gate {} at {}, root fingerprint {}",
+            gate.enrollment().gate_id,
+            gate.enrollment().site_name,
+            issuer.root_fingerprint()
+        ),
+    );
 
-    say.step("黄** 出示刚刷新的通行码，摄像头读取并离线核验", "黄** shows a fresh code; the camera reads it and the gate verifies it offline");
+    say.step(
+        "黄** 出示刚刷新的通行码，摄像头读取并离线核验",
+        "黄** shows a fresh code; the camera reads it and the gate verifies it offline",
+    );
     let (_, fresh) = issuer.mint(&huang.id, None, wall_clock())?;
-    let Scan { verdict: v, frames, ms } = scan(&mut gate, &fresh, 1)?;
+    let Scan {
+        verdict: v,
+        frames,
+        ms,
+    } = scan(&mut gate, &fresh, 1)?;
     say.verdict(&v);
     say.note(&format!("第 {frames} 帧 1280×720 画面读出；解码、核验并落盘用时 {ms:.1} ms；记录 {}", v.entry_id),
              &format!("read in frame {frames} (1280×720); decoded, verified and logged durably in {ms:.1} ms; entry {}", v.entry_id));
     expect(&v, None)?;
 
-    say.step("同一个码再出示一次（截图转发）", "The same code again (a forwarded screenshot)");
+    say.step(
+        "同一个码再出示一次（截图转发）",
+        "The same code again (a forwarded screenshot)",
+    );
     let v = scan(&mut gate, &fresh, 2)?.verdict;
     say.verdict(&v);
     expect(&v, Some("replayed"))?;
 
-    say.step("为另一个小区（西溪花园）签发的码", "A code bound to another site (西溪花园)");
+    say.step(
+        "为另一个小区（西溪花园）签发的码",
+        "A code bound to another site (西溪花园)",
+    );
     let (_, elsewhere) = issuer.mint(&huang.id, Some(other), wall_clock())?;
     let v = scan(&mut gate, &elsewhere, 3)?.verdict;
     say.verdict(&v);
@@ -247,17 +289,31 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
     say.verdict(&v);
     expect(&v, Some("expired"))?;
 
-    say.step("李** 先拿到一个码；随后平台吊销李**，门岗同步名单", "李** gets a code; then the platform revokes 李** and the gate syncs");
+    say.step(
+        "李** 先拿到一个码；随后平台吊销李**，门岗同步名单",
+        "李** gets a code; then the platform revokes 李** and the gate syncs",
+    );
     let (_, before_revocation) = issuer.mint(&li.id, None, wall_clock())?;
     issuer.set_rider_status(&li.id, RiderStatus::Revoked, wall_clock())?;
     let report = sync::sync(&mut gate, wall_clock())?;
-    say.note(&format!("上传 {} 条记录，吊销名单已更新：{}", report.uploaded, report.status_list_updated),
-             &format!("uploaded {} entries; status list updated: {}", report.uploaded, report.status_list_updated));
+    say.note(
+        &format!(
+            "上传 {} 条记录，吊销名单已更新：{}",
+            report.uploaded, report.status_list_updated
+        ),
+        &format!(
+            "uploaded {} entries; status list updated: {}",
+            report.uploaded, report.status_list_updated
+        ),
+    );
     let v = scan(&mut gate, &before_revocation, 5)?.verdict;
     say.verdict(&v);
     expect(&v, Some("revoked"))?;
 
-    say.step("断网：签发方停止，门岗继续离线核验三个新码", "Network down: the issuer stops; the gate verifies three new codes offline");
+    say.step(
+        "断网：签发方停止，门岗继续离线核验三个新码",
+        "Network down: the issuer stops; the gate verifies three new codes offline",
+    );
     let addr = server.addr;
     server.stop()?;
     for seed in 6..9 {
@@ -267,24 +323,45 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
         expect(&v, None)?;
     }
     let pending = gate.status(wall_clock())?.pending_entries;
-    say.note(&format!("{pending} 条记录等待上传"), &format!("{pending} entries waiting to upload"));
+    say.note(
+        &format!("{pending} 条记录等待上传"),
+        &format!("{pending} entries waiting to upload"),
+    );
 
-    say.step("网络恢复：同步两次，第二次不会重复上传", "Network back: sync twice; the second adds nothing");
+    say.step(
+        "网络恢复：同步两次，第二次不会重复上传",
+        "Network back: sync twice; the second adds nothing",
+    );
     let mut server = Server::start(&issuer, addr)?;
     let first = sync::sync(&mut gate, wall_clock())?;
     let second = sync::sync(&mut gate, wall_clock())?;
-    say.note(&format!("第一次上传 {} 条，第二次上传 {} 条", first.uploaded, second.uploaded),
-             &format!("first sync uploaded {}, second {}", first.uploaded, second.uploaded));
+    say.note(
+        &format!(
+            "第一次上传 {} 条，第二次上传 {} 条",
+            first.uploaded, second.uploaded
+        ),
+        &format!(
+            "first sync uploaded {}, second {}",
+            first.uploaded, second.uploaded
+        ),
+    );
     let held = issuer.entries()?.len();
     let logged = gate.log(xiaoge_pass::UnixTime(0))?.len();
-    say.note(&format!("签发方共有 {held} 条记录，门岗日志 {logged} 条：一条不少，一条不重"),
-             &format!("the issuer holds {held} entries and the gate logged {logged}: none lost, none twice"));
+    say.note(
+        &format!("签发方共有 {held} 条记录，门岗日志 {logged} 条：一条不少，一条不重"),
+        &format!(
+            "the issuer holds {held} entries and the gate logged {logged}: none lost, none twice"
+        ),
+    );
     if held != logged || second.uploaded != 0 {
         bail!("entries were lost or counted twice");
     }
     server.stop()?;
     if let Some(dir) = keep {
-        say.note(&format!("数据保存在 {}", dir.display()), &format!("data kept in {}", dir.display()));
+        say.note(
+            &format!("数据保存在 {}", dir.display()),
+            &format!("data kept in {}", dir.display()),
+        );
     }
     Ok(())
 }

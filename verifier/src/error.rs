@@ -10,7 +10,9 @@ use xiaoge_pass::ListError;
 #[non_exhaustive]
 pub enum GateError {
     /// The state directory holds no enrolled gate.
-    #[error("{0} holds no enrolled gate: run `xiaoge-gate enroll --state {0} --issuer URL --token T`")]
+    #[error(
+        "{0} holds no enrolled gate: run `xiaoge-gate enroll --state {0} --issuer URL --token T`"
+    )]
     NotEnrolled(PathBuf),
     /// The state directory already holds an enrolled gate.
     #[error("this state directory already holds an enrolled gate; use a new directory")]
@@ -21,7 +23,9 @@ pub enum GateError {
     BadToken(usize),
     /// The issuer's root key does not match the fingerprint in the token: not the issuer
     /// the operator meant, or someone in between.
-    #[error("issuer root key fingerprint is {found}, the token expects {expected}: refusing to enroll")]
+    #[error(
+        "issuer root key fingerprint is {found}, the token expects {expected}: refusing to enroll"
+    )]
     RootMismatch {
         /// Fingerprint in the token.
         expected: String,

@@ -266,9 +266,8 @@ impl Gate {
 
     /// The gate's freshness and backlog at `now`.
     pub fn status(&self, now: UnixTime) -> Result<GateStatus> {
-        let meta_int = |key| -> Result<Option<i64>> {
-            Ok(self.store.meta(key)?.and_then(|v| v.parse().ok()))
-        };
+        let meta_int =
+            |key| -> Result<Option<i64>> { Ok(self.store.meta(key)?.and_then(|v| v.parse().ok())) };
         let status_issued = self
             .trust
             .as_ref()

@@ -29,7 +29,10 @@ pub fn decision_text(lang: Lang, allow: bool) -> &'static str {
 pub fn reason_text(lang: Lang, code: &str) -> &'static str {
     let (zh, en) = match code {
         "malformed" => ("无法识别的二维码", "not a valid pass code"),
-        "unsupported_version" => ("通行码版本过新，请升级设备", "code version not supported; update this gate"),
+        "unsupported_version" => (
+            "通行码版本过新，请升级设备",
+            "code version not supported; update this gate",
+        ),
         "unknown_key" => ("签名无效（未知密钥）", "invalid signature (unknown key)"),
         "bad_signature" => ("签名无效", "invalid signature"),
         "clock_untrusted" => ("时钟异常，请人工核验", "gate clock is wrong; check by hand"),

@@ -122,7 +122,8 @@ fn main() -> ExitCode {
 }
 
 fn open(state: &StateDir) -> Result<Gate> {
-    Gate::open(&state.state).with_context(|| format!("opening gate state {}", state.state.display()))
+    Gate::open(&state.state)
+        .with_context(|| format!("opening gate state {}", state.state.display()))
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -169,8 +170,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     "uploaded {} entries ({} already held by the issuer); trust list {}; status list {}; issuer clock {:+} s from ours",
                     report.uploaded,
                     report.duplicates,
-                    if report.trust_list_updated { "updated" } else { "unchanged" },
-                    if report.status_list_updated { "updated" } else { "unchanged" },
+                    if report.trust_list_updated {
+                        "updated"
+                    } else {
+                        "unchanged"
+                    },
+                    if report.status_list_updated {
+                        "updated"
+                    } else {
+                        "unchanged"
+                    },
                     report.clock_offset.unwrap_or(0)
                 );
             }
@@ -181,15 +190,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("{}", serde_json::to_string(&status)?);
             } else {
                 let ago = |t: Option<UnixTime>| {
-                    t.map_or_else(|| "never".to_owned(), |t| format!("{} ({} s ago)", format_time(t), now.since(t)))
+                    t.map_or_else(
+                        || "never".to_owned(),
+                        |t| format!("{} ({} s ago)", format_time(t), now.since(t)),
+                    )
                 };
-                println!("gate        {} {} at site {} {}", status.gate_id, status.gate_name, status.site_id, status.site_name);
+                println!(
+                    "gate        {} {} at site {} {}",
+                    status.gate_id, status.gate_name, status.site_id, status.site_name
+                );
                 println!("issuer      {}", status.issuer_url);
                 println!("pending     {} entries to upload", status.pending_entries);
                 println!("last sync   {}", ago(status.last_sync_at));
                 println!("trust list  signed {}", ago(status.trust_list_issued_at));
-                println!("status list signed {} — {}", ago(status.status_list_issued_at), status.freshness);
-                println!("clock       issuer {:+} s from ours at last sync", status.clock_offset.unwrap_or(0));
+                println!(
+                    "status list signed {} — {}",
+                    ago(status.status_list_issued_at),
+                    status.freshness
+                );
+                println!(
+                    "clock       issuer {:+} s from ours at last sync",
+                    status.clock_offset.unwrap_or(0)
+                );
             }
         }
         Command::Log { state, since, json } => {
@@ -220,7 +242,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         e.entry.reason.as_deref().unwrap_or("-"),
                         e.rider_name.as_deref().unwrap_or("-"),
                         e.platform.as_deref().unwrap_or("-"),
-                        if e.synced_at.is_some() { "synced" } else { "pending" }
+                        if e.synced_at.is_some() {
+                            "synced"
+                        } else {
+                            "pending"
+                        }
                     )?;
                 }
             }
@@ -245,8 +271,14 @@ fn read_code(path: &Path) -> Result<String> {
 }
 
 fn format_time(t: UnixTime) -> String {
-    chrono::DateTime::from_timestamp(t.0, 0)
-        .map_or_else(|| t.to_string(), |d| d.with_timezone(&chrono::Local).format("%Y-%m-%d %H:%M:%S").to_string())
+    chrono::DateTime::from_timestamp(t.0, 0).map_or_else(
+        || t.to_string(),
+        |d| {
+            d.with_timezone(&chrono::Local)
+                .format("%Y-%m-%d %H:%M:%S")
+                .to_string()
+        },
+    )
 }
 
 /// A verdict with the words a guard reads.

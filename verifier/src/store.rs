@@ -321,11 +321,7 @@ impl Store {
     }
 
     /// Logs an entry and, for an accepted code, records it as seen: one durable transaction.
-    pub fn record(
-        &mut self,
-        entry: &LoggedEntry,
-        seen: Option<(CodeId, UnixTime)>,
-    ) -> Result<()> {
+    pub fn record(&mut self, entry: &LoggedEntry, seen: Option<(CodeId, UnixTime)>) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
@@ -375,7 +371,12 @@ impl Store {
     }
 
     /// Every entry recorded at or after `since`, oldest first.
-    pub fn entries_since(&self, since: UnixTime, gate: u64, site: SiteId) -> Result<Vec<LoggedEntry>> {
+    pub fn entries_since(
+        &self,
+        since: UnixTime,
+        gate: u64,
+        site: SiteId,
+    ) -> Result<Vec<LoggedEntry>> {
         self.select_entries(
             "WHERE recorded_at >= ?1 ORDER BY recorded_at, id",
             [since.0],
@@ -442,8 +443,9 @@ impl Store {
     pub fn mark_synced(&mut self, ids: &[Uuid], at: UnixTime) -> Result<()> {
         let tx = self.conn.transaction()?;
         {
-            let mut stmt =
-                tx.prepare_cached("UPDATE entries SET synced_at = ?2 WHERE id = ?1 AND synced_at IS NULL")?;
+            let mut stmt = tx.prepare_cached(
+                "UPDATE entries SET synced_at = ?2 WHERE id = ?1 AND synced_at IS NULL",
+            )?;
             for id in ids {
                 stmt.execute(params![id.to_string(), at.0])?;
             }

@@ -10,7 +10,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
-use xiaoge_pass::api::{EnrollRequest, EnrollResponse, ErrorBody, TimeResponse, UploadRequest, UploadResponse};
+use xiaoge_pass::api::{
+    EnrollRequest, EnrollResponse, ErrorBody, TimeResponse, UploadRequest, UploadResponse,
+};
 use xiaoge_pass::gate_auth::{self, EnrollmentToken};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::status_list::MAX_STATUS_LIST_BYTES;
@@ -45,7 +47,10 @@ pub struct SyncReport {
 
 enum Fetched {
     NotModified,
-    Fresh { bytes: Vec<u8>, etag: Option<String> },
+    Fresh {
+        bytes: Vec<u8>,
+        etag: Option<String>,
+    },
 }
 
 /// An HTTP client for one issuer.
@@ -80,7 +85,12 @@ impl Client {
     }
 
     /// Reads a response: the body on 2xx, a typed error otherwise.
-    fn finish(&self, path: &str, mut response: ureq::http::Response<ureq::Body>, limit: u64) -> Result<(u16, Vec<u8>, Option<String>)> {
+    fn finish(
+        &self,
+        path: &str,
+        mut response: ureq::http::Response<ureq::Body>,
+        limit: u64,
+    ) -> Result<(u16, Vec<u8>, Option<String>)> {
         let status = response.status().as_u16();
         let etag = response
             .headers()
@@ -97,7 +107,12 @@ impl Client {
             return Ok((status, body, etag));
         }
         let (code, message) = serde_json::from_slice::<ErrorBody>(&body).map_or_else(
-            |_| ("unexpected".to_owned(), String::from_utf8_lossy(&body).chars().take(200).collect()),
+            |_| {
+                (
+                    "unexpected".to_owned(),
+                    String::from_utf8_lossy(&body).chars().take(200).collect(),
+                )
+            },
             |b| (b.error.code, b.error.message),
         );
         Err(GateError::Issuer {
@@ -119,7 +134,14 @@ impl Client {
         Ok(self.finish(path, response, MAX_JSON_BYTES)?.1)
     }
 
-    fn signed_post<T: Serialize>(&self, path: &str, body: &T, gate: u64, key: &KeyPair, now: UnixTime) -> Result<Vec<u8>> {
+    fn signed_post<T: Serialize>(
+        &self,
+        path: &str,
+        body: &T,
+        gate: u64,
+        key: &KeyPair,
+        now: UnixTime,
+    ) -> Result<Vec<u8>> {
         let bytes = serde_json::to_vec(body).map_err(|e| GateError::Corrupt(e.to_string()))?;
         let nonce = hex::encode(random_bytes::<16>()?);
         let input = gate_auth::signing_input("POST", path, now.0, &nonce, &bytes);
@@ -152,7 +174,11 @@ impl Client {
 
     fn time(&self) -> Result<UnixTime> {
         let path = "/v1/time";
-        let response = self.agent.get(&self.url(path)).call().map_err(|e| self.network(path, &e))?;
+        let response = self
+            .agent
+            .get(&self.url(path))
+            .call()
+            .map_err(|e| self.network(path, &e))?;
         let (_, body, _) = self.finish(path, response, 1024)?;
         let time: TimeResponse = serde_json::from_slice(&body).map_err(|e| GateError::Issuer {
             url: self.url(path),
@@ -187,12 +213,13 @@ pub fn enroll(dir: &Path, issuer_url: &str, token: &str, now: UnixTime) -> Resul
             public_key: hex::encode(key.public().as_bytes()),
         },
     )?;
-    let response: EnrollResponse = serde_json::from_slice(&body).map_err(|e| GateError::Issuer {
-        url: client.url("/v1/gates/enroll"),
-        status: 200,
-        code: "bad_json".into(),
-        message: e.to_string(),
-    })?;
+    let response: EnrollResponse =
+        serde_json::from_slice(&body).map_err(|e| GateError::Issuer {
+            url: client.url("/v1/gates/enroll"),
+            status: 200,
+            code: "bad_json".into(),
+            message: e.to_string(),
+        })?;
     let root_bytes = hex::decode(&response.root_public_key).unwrap_or_default();
     let root = public_key_from_bytes(&root_bytes).map_err(|e| GateError::List {
         which: "root key",
@@ -241,17 +268,20 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
         }
         let body = client.signed_post(
             "/v1/gate/entries",
-            &UploadRequest { entries: batch.clone() },
+            &UploadRequest {
+                entries: batch.clone(),
+            },
             enrollment.gate_id,
             &key,
             now,
         )?;
-        let answer: UploadResponse = serde_json::from_slice(&body).map_err(|e| GateError::Issuer {
-            url: client.url("/v1/gate/entries"),
-            status: 200,
-            code: "bad_json".into(),
-            message: e.to_string(),
-        })?;
+        let answer: UploadResponse =
+            serde_json::from_slice(&body).map_err(|e| GateError::Issuer {
+                url: client.url("/v1/gate/entries"),
+                status: 200,
+                code: "bad_json".into(),
+                message: e.to_string(),
+            })?;
         // Only ids the issuer answered for are marked; anything else is retried next time.
         let acknowledged: Vec<_> = answer
             .results
@@ -262,7 +292,11 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
         if acknowledged.is_empty() {
             break;
         }
-        for r in answer.results.iter().filter(|r| acknowledged.contains(&r.id)) {
+        for r in answer
+            .results
+            .iter()
+            .filter(|r| acknowledged.contains(&r.id))
+        {
             match r.outcome {
                 xiaoge_pass::api::UploadOutcome::Stored => report.uploaded += 1,
                 xiaoge_pass::api::UploadOutcome::Duplicate => report.duplicates += 1,
@@ -274,12 +308,27 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
     let root = public_key_from_bytes(&enrollment.root_public_key)
         .map_err(|e| GateError::Corrupt(format!("pinned root key: {e}")))?;
     let held_trust = gate.store().list(ListName::Trust)?;
-    match client.get_list("/v1/trust-list", held_trust.as_ref().and_then(|l| l.etag.as_deref()), MAX_TRUST_LIST_BYTES)? {
+    match client.get_list(
+        "/v1/trust-list",
+        held_trust.as_ref().and_then(|l| l.etag.as_deref()),
+        MAX_TRUST_LIST_BYTES,
+    )? {
         Fetched::NotModified => gate.store().touch_list(ListName::Trust, now)?,
         Fetched::Fresh { bytes, etag } => {
-            let list = TrustList::open(&bytes, &root).map_err(|source| GateError::List { which: "trust list", source })?;
+            let list = TrustList::open(&bytes, &root).map_err(|source| GateError::List {
+                which: "trust list",
+                source,
+            })?;
             check_newer("trust list", list.issued_at, held_trust.as_ref())?;
-            gate.store().set_list(ListName::Trust, &CachedList { bytes, issued_at: list.issued_at, etag, fetched_at: now })?;
+            gate.store().set_list(
+                ListName::Trust,
+                &CachedList {
+                    bytes,
+                    issued_at: list.issued_at,
+                    etag,
+                    fetched_at: now,
+                },
+            )?;
             report.trust_list_updated = true;
         }
     }
@@ -290,12 +339,27 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
         .ok_or_else(|| GateError::Corrupt("the stored trust list does not verify".into()))?;
 
     let held_status = gate.store().list(ListName::Status)?;
-    match client.get_list("/v1/status-list", held_status.as_ref().and_then(|l| l.etag.as_deref()), MAX_STATUS_LIST_BYTES)? {
+    match client.get_list(
+        "/v1/status-list",
+        held_status.as_ref().and_then(|l| l.etag.as_deref()),
+        MAX_STATUS_LIST_BYTES,
+    )? {
         Fetched::NotModified => gate.store().touch_list(ListName::Status, now)?,
         Fetched::Fresh { bytes, etag } => {
-            let list = StatusList::open(&bytes, &trust_list).map_err(|source| GateError::List { which: "status list", source })?;
+            let list = StatusList::open(&bytes, &trust_list).map_err(|source| GateError::List {
+                which: "status list",
+                source,
+            })?;
             check_newer("status list", list.issued_at, held_status.as_ref())?;
-            gate.store().set_list(ListName::Status, &CachedList { bytes, issued_at: list.issued_at, etag, fetched_at: now })?;
+            gate.store().set_list(
+                ListName::Status,
+                &CachedList {
+                    bytes,
+                    issued_at: list.issued_at,
+                    etag,
+                    fetched_at: now,
+                },
+            )?;
             report.status_list_updated = true;
         }
     }
@@ -304,7 +368,8 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
     let server_now = client.time()?;
     let offset = server_now.since(now);
     report.clock_offset = Some(offset);
-    gate.store().set_meta(META_CLOCK_OFFSET, &offset.to_string())?;
+    gate.store()
+        .set_meta(META_CLOCK_OFFSET, &offset.to_string())?;
     gate.store().set_meta(META_LAST_SYNC, &now.0.to_string())?;
     Ok(report)
 }
@@ -313,7 +378,10 @@ fn check_newer(which: &'static str, offered: UnixTime, held: Option<&CachedList>
     match held {
         Some(h) if offered < h.issued_at => Err(GateError::List {
             which,
-            source: ListError::Rollback { offered, held: h.issued_at },
+            source: ListError::Rollback {
+                offered,
+                held: h.issued_at,
+            },
         }),
         _ => Ok(()),
     }

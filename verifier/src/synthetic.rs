@@ -47,7 +47,10 @@ pub fn camera_frame(qr: &GrayImage, qr_module_pixels: u32, style: &FrameStyle) -
     let screen = qr.width() as f32 * 0.62;
     let mut frame = GrayImage::from_fn(w, h, |x, y| {
         let (dx, dy) = (x as f32 - cx, y as f32 - cy);
-        let (u, v) = ((dx * cos + dy * sin) * scale, (-dx * sin + dy * cos) * scale);
+        let (u, v) = (
+            (dx * cos + dy * sin) * scale,
+            (-dx * sin + dy * cos) * scale,
+        );
         let value = if u.abs() < qcx && v.abs() < qcy {
             bilinear(qr, u + qcx, v + qcy)
         } else if u.abs() < screen && v.abs() < screen * 1.8 {
@@ -66,7 +69,10 @@ pub fn camera_frame(qr: &GrayImage, qr_module_pixels: u32, style: &FrameStyle) -
 
 fn bilinear(img: &GrayImage, x: f32, y: f32) -> f32 {
     let (x0, y0) = (x.floor().max(0.0) as u32, y.floor().max(0.0) as u32);
-    let (x1, y1) = ((x0 + 1).min(img.width() - 1), (y0 + 1).min(img.height() - 1));
+    let (x1, y1) = (
+        (x0 + 1).min(img.width() - 1),
+        (y0 + 1).min(img.height() - 1),
+    );
     let (fx, fy) = (x - x0 as f32, y - y0 as f32);
     let p = |x, y| f32::from(img.get_pixel(x, y).0[0]);
     let top = p(x0, y0) * (1.0 - fx) + p(x1, y0) * fx;

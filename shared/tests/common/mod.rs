@@ -1,6 +1,8 @@
 //! The fixed keys, lists and time behind the golden vectors, shared by the tests and benches.
 
-#![allow(dead_code)]
+// Shared by test targets: a failed expectation should stop the test where it happened.
+// Not every target uses every item.
+#![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 use xiaoge_pass::ids::CodeId;
 use xiaoge_pass::{
