@@ -21,7 +21,11 @@ fn trust_and_code() -> (TrustState, String) {
     let trust_list = TrustList {
         issuer: "xg-bench".into(),
         issued_at: NOW.plus(-3600),
-        keys: vec![IssuerKey::new(key.public(), NOW.plus(-86_400), NOW.plus(86_400))],
+        keys: vec![IssuerKey::new(
+            key.public(),
+            NOW.plus(-86_400),
+            NOW.plus(86_400),
+        )],
     };
     let mut bits = StatusBits::new(1_000_000);
     for i in (0..1_000_000).step_by(100) {
