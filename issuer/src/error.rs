@@ -64,9 +64,21 @@ pub enum IssuerError {
         /// The cause.
         source: std::io::Error,
     },
+    /// The database file could not be created or is from a newer build.
+    #[error("{0}")]
+    Database(crate::sqlite::OpenError),
     /// The operating system's random source failed.
     #[error("random source failed: {0}")]
     Random(String),
+}
+
+impl From<crate::sqlite::OpenError> for IssuerError {
+    fn from(e: crate::sqlite::OpenError) -> Self {
+        match e {
+            crate::sqlite::OpenError::Sqlite(e) => Self::Store(e),
+            other => Self::Database(other),
+        }
+    }
 }
 
 impl IssuerError {

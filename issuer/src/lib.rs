@@ -13,6 +13,7 @@ mod keyfile;
 pub mod qr_image;
 mod secrets;
 pub mod service;
+pub mod sqlite;
 pub mod store;
 
 pub use error::IssuerError;

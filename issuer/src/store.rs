@@ -1,28 +1,20 @@
 //! Every SQL statement of the issuer, behind one type, so that another engine (PostgreSQL for
 //! a province) can replace SQLite without touching the handlers.
 //!
-//! The embedded default is one SQLite file in WAL mode with `synchronous = FULL`: an entry the
-//! issuer has acknowledged to a gate survives a power cut. Schema changes are numbered
-//! migrations recorded in `PRAGMA user_version`.
+//! The embedded default is one SQLite file kept the project's way ([`crate::sqlite`]): an
+//! entry the issuer has acknowledged to a gate survives a power cut.
 
-use std::fs::OpenOptions;
-#[cfg(unix)]
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::time::Duration;
 
 use rusqlite::{Connection, ErrorCode, OptionalExtension, TransactionBehavior, params};
 use xiaoge_pass::api::{Decision, Entry, EntryMethod, UploadOutcome};
 use xiaoge_pass::{RiderId, RiderStatus, SiteId, UnixTime};
 
 use crate::error::{IssuerError, Result};
+use crate::sqlite;
 
 /// Numbered schema migrations; the database records how many it has applied.
 const MIGRATIONS: &[&str] = &[r"
-    CREATE TABLE meta (
-        key   TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
     CREATE TABLE signing_keys (
         kid         TEXT PRIMARY KEY,
         public_key  BLOB NOT NULL,
@@ -180,14 +172,8 @@ pub struct Store {
 impl Store {
     /// Creates a new database at `path`, readable by its owner only; fails if one exists.
     pub fn create(path: &Path) -> Result<Self> {
-        let mut options = OpenOptions::new();
-        options.write(true).create_new(true);
-        #[cfg(unix)]
-        options.mode(0o600);
-        options
-            .open(path)
-            .map_err(|e| IssuerError::io(format!("creating database {}", path.display()), e))?;
-        Self::open_at(path)
+        sqlite::create_file(path)?;
+        Self::open(path)
     }
 
     /// Opens the existing database at `path`, applying pending migrations.
@@ -197,55 +183,19 @@ impl Store {
                 path.parent().unwrap_or(path).to_owned(),
             ));
         }
-        Self::open_at(path)
-    }
-
-    fn open_at(path: &Path) -> Result<Self> {
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", true)?;
-        let mut store = Self { conn };
-        store.migrate()?;
-        Ok(store)
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if applied > MIGRATIONS.len() {
-            return Err(IssuerError::Invalid(format!(
-                "database schema version {applied} is newer than this build ({}); upgrade xiaoge-issuer",
-                MIGRATIONS.len()
-            )));
-        }
-        for sql in &MIGRATIONS[applied..] {
-            tx.execute_batch(sql)?;
-        }
-        tx.pragma_update(None, "user_version", MIGRATIONS.len())?;
-        tx.commit()?;
-        Ok(())
+        Ok(Self {
+            conn: sqlite::open(path, MIGRATIONS)?,
+        })
     }
 
     /// A meta value.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        Ok(sqlite::meta(&self.conn, key)?)
     }
 
     /// Sets a meta value.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        Ok(sqlite::set_meta(&self.conn, key, value)?)
     }
 
     /// Records a signing key.

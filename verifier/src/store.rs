@@ -1,20 +1,19 @@
-//! The gate's local SQLite database: enrollment, cached lists, replay cache and entry log.
+//! The gate's local SQLite database: enrollment, cached lists, replay cache and entry log,
+//! kept the project's way (`xiaoge_issuer::sqlite`).
 //!
 //! Durability contract: an entry is committed (WAL, `synchronous = FULL`) before its verdict
 //! is shown, in the same transaction that records an accepted code as seen. Upload is
 //! at-least-once: an entry is marked synced only after the issuer has answered for it, and
 //! the issuer deduplicates by entry id. Un-synced entries are never deleted.
 
-use std::fs::OpenOptions;
-#[cfg(unix)]
-use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
-use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
 use xiaoge_pass::api::{Decision, Entry, EntryMethod};
 use xiaoge_pass::{CodeId, RiderId, SiteId, UnixTime};
+
+use xiaoge_issuer::sqlite;
 
 use crate::error::{GateError, Result};
 
@@ -55,10 +54,6 @@ const MIGRATIONS: &[&str] = &[r"
         synced_at   INTEGER
     );
     CREATE INDEX entries_unsynced ON entries (recorded_at) WHERE synced_at IS NULL;
-    CREATE TABLE meta (
-        key   TEXT PRIMARY KEY,
-        value TEXT NOT NULL
-    );
 "];
 
 /// Which cached list.
@@ -147,40 +142,11 @@ impl Store {
                     path.parent().unwrap_or(path).to_owned(),
                 ));
             }
-            let mut options = OpenOptions::new();
-            options.write(true).create_new(true);
-            #[cfg(unix)]
-            options.mode(0o600);
-            options
-                .open(path)
-                .map_err(|e| GateError::io(format!("creating {}", path.display()), e))?;
+            sqlite::create_file(path)?;
         }
-        let conn = Connection::open(path)?;
-        conn.busy_timeout(Duration::from_secs(10))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        let mut store = Self { conn };
-        store.migrate()?;
-        Ok(store)
-    }
-
-    fn migrate(&mut self) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let applied: usize = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if applied > MIGRATIONS.len() {
-            return Err(GateError::Corrupt(format!(
-                "database schema version {applied} is newer than this build ({})",
-                MIGRATIONS.len()
-            )));
-        }
-        for sql in &MIGRATIONS[applied..] {
-            tx.execute_batch(sql)?;
-        }
-        tx.pragma_update(None, "user_version", MIGRATIONS.len())?;
-        tx.commit()?;
-        Ok(())
+        Ok(Self {
+            conn: sqlite::open(path, MIGRATIONS)?,
+        })
     }
 
     /// Records the enrollment; fails if the gate is already enrolled.
@@ -465,19 +431,11 @@ impl Store {
 
     /// A meta value.
     pub fn meta(&self, key: &str) -> Result<Option<String>> {
-        Ok(self
-            .conn
-            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
-            .optional()?)
+        Ok(sqlite::meta(&self.conn, key)?)
     }
 
     /// Sets a meta value.
     pub fn set_meta(&self, key: &str, value: &str) -> Result<()> {
-        self.conn.execute(
-            "INSERT INTO meta (key, value) VALUES (?1, ?2)
-             ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-            params![key, value],
-        )?;
-        Ok(())
+        Ok(sqlite::set_meta(&self.conn, key, value)?)
     }
 }

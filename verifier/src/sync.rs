@@ -307,63 +307,16 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
 
     let root = public_key_from_bytes(&enrollment.root_public_key)
         .map_err(|e| GateError::Corrupt(format!("pinned root key: {e}")))?;
-    let held_trust = gate.store().list(ListName::Trust)?;
-    match client.get_list(
-        "/v1/trust-list",
-        held_trust.as_ref().and_then(|l| l.etag.as_deref()),
-        MAX_TRUST_LIST_BYTES,
-    )? {
-        Fetched::NotModified => gate.store().touch_list(ListName::Trust, now)?,
-        Fetched::Fresh { bytes, etag } => {
-            let list = TrustList::open(&bytes, &root).map_err(|source| GateError::List {
-                which: "trust list",
-                source,
-            })?;
-            check_newer("trust list", list.issued_at, held_trust.as_ref())?;
-            gate.store().set_list(
-                ListName::Trust,
-                &CachedList {
-                    bytes,
-                    issued_at: list.issued_at,
-                    etag,
-                    fetched_at: now,
-                },
-            )?;
-            report.trust_list_updated = true;
-        }
-    }
-    gate.reload_trust()?;
+    report.trust_list_updated = refresh_list(&client, gate, ListName::Trust, now, |bytes| {
+        TrustList::open(bytes, &root).map(|l| l.issued_at)
+    })?;
     let trust_list = gate
         .trust_list()
         .cloned()
         .ok_or_else(|| GateError::Corrupt("the stored trust list does not verify".into()))?;
-
-    let held_status = gate.store().list(ListName::Status)?;
-    match client.get_list(
-        "/v1/status-list",
-        held_status.as_ref().and_then(|l| l.etag.as_deref()),
-        MAX_STATUS_LIST_BYTES,
-    )? {
-        Fetched::NotModified => gate.store().touch_list(ListName::Status, now)?,
-        Fetched::Fresh { bytes, etag } => {
-            let list = StatusList::open(&bytes, &trust_list).map_err(|source| GateError::List {
-                which: "status list",
-                source,
-            })?;
-            check_newer("status list", list.issued_at, held_status.as_ref())?;
-            gate.store().set_list(
-                ListName::Status,
-                &CachedList {
-                    bytes,
-                    issued_at: list.issued_at,
-                    etag,
-                    fetched_at: now,
-                },
-            )?;
-            report.status_list_updated = true;
-        }
-    }
-    gate.reload_trust()?;
+    report.status_list_updated = refresh_list(&client, gate, ListName::Status, now, |bytes| {
+        StatusList::open(bytes, &trust_list).map(|l| l.issued_at)
+    })?;
 
     let server_now = client.time()?;
     let offset = server_now.since(now);
@@ -374,15 +327,42 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
     Ok(report)
 }
 
-fn check_newer(which: &'static str, offered: UnixTime, held: Option<&CachedList>) -> Result<()> {
-    match held {
-        Some(h) if offered < h.issued_at => Err(GateError::List {
+/// Fetches one list unless the issuer says it is unchanged; installs it only once `open` has
+/// verified it and it is not older than the one held. Returns whether a new list went in.
+fn refresh_list(
+    client: &Client,
+    gate: &mut Gate,
+    name: ListName,
+    now: UnixTime,
+    open: impl FnOnce(&[u8]) -> Result<UnixTime, ListError>,
+) -> Result<bool> {
+    let (path, limit, which) = match name {
+        ListName::Trust => ("/v1/trust-list", MAX_TRUST_LIST_BYTES, "trust list"),
+        ListName::Status => ("/v1/status-list", MAX_STATUS_LIST_BYTES, "status list"),
+    };
+    let held = gate.store().list(name)?;
+    let fetched = client.get_list(path, held.as_ref().and_then(|l| l.etag.as_deref()), limit)?;
+    let Fetched::Fresh { bytes, etag } = fetched else {
+        gate.store().touch_list(name, now)?;
+        return Ok(false);
+    };
+    let issued_at = open(&bytes).map_err(|source| GateError::List { which, source })?;
+    if let Some(h) = held.as_ref().filter(|h| issued_at < h.issued_at) {
+        return Err(GateError::List {
             which,
             source: ListError::Rollback {
-                offered,
+                offered: issued_at,
                 held: h.issued_at,
             },
-        }),
-        _ => Ok(()),
+        });
     }
+    let list = CachedList {
+        bytes,
+        issued_at,
+        etag,
+        fetched_at: now,
+    };
+    gate.store().set_list(name, &list)?;
+    gate.reload_trust()?;
+    Ok(true)
 }
