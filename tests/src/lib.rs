@@ -184,8 +184,12 @@ impl IssuerProcess {
     /// # Panics
     /// If it does not exit with status 0 within 30 seconds.
     pub fn stop(mut self) {
-        let pid = self.child.id().to_string();
-        let _ = Command::new("kill").args(["-TERM", &pid]).status();
+        let pid = i32::try_from(self.child.id())
+            .ok()
+            .and_then(rustix::process::Pid::from_raw)
+            .expect("a child has a valid pid");
+        rustix::process::kill_process(pid, rustix::process::Signal::TERM)
+            .expect("the issuer can be signalled");
         for _ in 0..300 {
             if let Ok(Some(status)) = self.child.try_wait() {
                 assert!(status.success(), "the issuer exited with {status}");
