@@ -39,6 +39,18 @@ pub enum IssuerError {
     /// No signing key may sign at the requested time.
     #[error("no signing key may sign at {0}; rotate or add a key valid then")]
     NoSigningKey(i64),
+    /// The caller's credentials are missing or unknown.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// A rider asked for codes faster than a page ever needs.
+    #[error("too many codes requested; retry in {retry_after} s")]
+    RateLimited {
+        /// Seconds until the next code may be fetched.
+        retry_after: i64,
+    },
+    /// A roster upload had invalid rows; nothing of it was applied.
+    #[error("{} roster rows are invalid; nothing was applied", .0.len())]
+    RosterRejected(Vec<crate::model::RowError>),
     /// The enrollment token is unknown, already used, or not for this issuer.
     #[error("enrollment token is unknown, already used, or for another issuer")]
     UnknownToken,

@@ -10,6 +10,7 @@
 pub mod error;
 pub mod http;
 mod keyfile;
+pub mod model;
 pub mod qr_image;
 mod secrets;
 pub mod service;

@@ -8,11 +8,13 @@ use std::sync::Arc;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
-use xiaoge_issuer::service::InitOptions;
+use serde::Serialize;
+use xiaoge_issuer::model::{Building, ParkingSpot, RiderComplaint, SiteInput, SiteKind};
+use xiaoge_issuer::service::{DEFAULT_ANNOUNCE_DAYS, InitOptions};
 use xiaoge_issuer::{Issuer, http, qr_image};
 use xiaoge_pass::{RiderId, RiderStatus, SiteId, UnixTime};
 
-/// The Xiaoge Pass (小哥码) issuer: registry, signing keys, lists and the gates' API.
+/// The Xiaoge Pass (小哥码) issuer: registry, signing keys, lists and the HTTP API.
 #[derive(Parser)]
 #[command(name = "xiaoge-issuer", version, about, long_about = None)]
 struct Cli {
@@ -26,6 +28,14 @@ struct DataDir {
     /// The issuer's data directory (database and key files).
     #[arg(long, value_name = "DIR", env = "XIAOGE_ISSUER_DATA")]
     data: PathBuf,
+}
+
+/// Print JSON instead of text.
+#[derive(Args)]
+struct Json {
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Subcommand)]
@@ -52,7 +62,7 @@ enum Command {
     /// Delivery platforms.
     #[command(subcommand)]
     Platform(PlatformCommand),
-    /// Sites (小区, 商圈, 楼宇, 园区).
+    /// Sites (小区, 商圈, 楼宇, 园区), their guides, parking, bans and complaints.
     #[command(subcommand)]
     Site(SiteCommand),
     /// Gates and their enrollment.
@@ -61,6 +71,12 @@ enum Command {
     /// Riders.
     #[command(subcommand)]
     Rider(RiderCommand),
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Tokens for the admin HTTP API.
+    #[command(subcommand)]
+    AdminToken(AdminTokenCommand),
     /// Mint a code for a rider and print its QR text.
     Code {
         #[command(flatten)]
@@ -78,13 +94,30 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         png: Option<PathBuf>,
     },
-    /// List the entries gates have synced.
+    /// List the entries gates have synced (JSON: one object per line).
     Entries {
         #[command(flatten)]
         data: DataDir,
-        /// One JSON object per line instead of a table.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// The regulator's figures: coverage against the province's targets, riders, entries.
+    Stats {
+        #[command(flatten)]
+        data: DataDir,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Seed a believable demo city (creating the issuer if the directory is new).
+    Demo {
+        #[command(flatten)]
+        data: DataDir,
+        /// Riders to register across the platforms.
+        #[arg(long, default_value_t = 3000)]
+        riders: usize,
+        /// Days of gate traffic to log, ending now.
+        #[arg(long, default_value_t = 14)]
+        history_days: i64,
     },
 }
 
@@ -97,6 +130,13 @@ enum PlatformCommand {
         /// Display name, as codes show it (such as 美团).
         name: String,
     },
+    /// List the platforms.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        #[command(flatten)]
+        json: Json,
+    },
 }
 
 #[derive(Subcommand)]
@@ -108,6 +148,102 @@ enum SiteCommand {
         /// The site's name.
         #[arg(long)]
         name: String,
+        /// Kind: residential (小区), commercial (商圈), office (楼宇) or campus (园区).
+        #[arg(long, default_value = "residential", value_parser = parse_kind)]
+        kind: SiteKind,
+        /// Street address.
+        #[arg(long, default_value = "")]
+        address: String,
+        /// District, such as 西湖区.
+        #[arg(long, default_value = "")]
+        district: String,
+    },
+    /// List the sites.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Show one site with its guide and parking.
+    Show {
+        #[command(flatten)]
+        data: DataDir,
+        /// The site id.
+        site: u64,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Add a building to a site's guide (metres east and north of the main gate).
+    Building {
+        #[command(flatten)]
+        data: DataDir,
+        /// The site id.
+        site: u64,
+        /// The building's name, such as 3幢.
+        #[arg(long)]
+        name: String,
+        /// Metres east of the main gate.
+        #[arg(long, allow_hyphen_values = true)]
+        x: f64,
+        /// Metres north of the main gate.
+        #[arg(long, allow_hyphen_values = true)]
+        y: f64,
+    },
+    /// Add a temporary parking spot to a site.
+    Parking {
+        #[command(flatten)]
+        data: DataDir,
+        /// The site id.
+        site: u64,
+        /// The spot's name.
+        #[arg(long)]
+        name: String,
+        /// Metres east of the main gate.
+        #[arg(long, allow_hyphen_values = true)]
+        x: f64,
+        /// Metres north of the main gate.
+        #[arg(long, allow_hyphen_values = true)]
+        y: f64,
+        /// Bikes it holds.
+        #[arg(long)]
+        capacity: u32,
+    },
+    /// Ban a rider from a site; its gates deny the rider after their next sync.
+    Ban {
+        #[command(flatten)]
+        data: DataDir,
+        /// The site id.
+        site: u64,
+        /// The rider's pseudonym.
+        rider: RiderId,
+        /// Why, in the property's words.
+        #[arg(long)]
+        reason: String,
+    },
+    /// Lift a ban.
+    Unban {
+        #[command(flatten)]
+        data: DataDir,
+        /// The site id.
+        site: u64,
+        /// The rider's pseudonym.
+        rider: RiderId,
+    },
+    /// Record a complaint about a rider's conduct at a site (their platform sees it).
+    Complain {
+        #[command(flatten)]
+        data: DataDir,
+        /// The site id.
+        site: u64,
+        /// The rider's pseudonym.
+        rider: RiderId,
+        /// A short category, such as speeding.
+        #[arg(long)]
+        category: String,
+        /// What happened.
+        #[arg(long, default_value = "")]
+        note: String,
     },
 }
 
@@ -123,6 +259,16 @@ enum GateCommand {
         /// The gate's name (such as 东门).
         #[arg(long)]
         name: String,
+    },
+    /// List gates, of one site or all.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        /// Only this site's gates.
+        #[arg(long)]
+        site: Option<u64>,
+        #[command(flatten)]
+        json: Json,
     },
 }
 
@@ -149,6 +295,74 @@ enum RiderCommand {
         /// The rider's pseudonym.
         rider: RiderId,
     },
+    /// Suspend a rider until reinstated.
+    Suspend {
+        #[command(flatten)]
+        data: DataDir,
+        /// The rider's pseudonym.
+        rider: RiderId,
+    },
+    /// Reinstate a suspended or revoked rider.
+    Reinstate {
+        #[command(flatten)]
+        data: DataDir,
+        /// The rider's pseudonym.
+        rider: RiderId,
+    },
+    /// Show a rider.
+    Show {
+        #[command(flatten)]
+        data: DataDir,
+        /// The rider's pseudonym.
+        rider: RiderId,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Make a one-time login link for a rider's phone; prints the URL.
+    LoginLink {
+        #[command(flatten)]
+        data: DataDir,
+        /// The rider's pseudonym.
+        rider: RiderId,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Make a new signing key, announced now and signing after the announce period; older
+    /// keys stop signing then and leave the trust list once their codes have expired.
+    Rotate {
+        #[command(flatten)]
+        data: DataDir,
+        /// Days between announcing the key and its first signature.
+        #[arg(long, default_value_t = DEFAULT_ANNOUNCE_DAYS)]
+        announce_days: i64,
+    },
+    /// List the signing keys and where each is in its life.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        #[command(flatten)]
+        json: Json,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminTokenCommand {
+    /// Make an admin token for the HTTP API; prints it (shown only once).
+    Add {
+        #[command(flatten)]
+        data: DataDir,
+        /// Who or what the token is for.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+fn parse_kind(text: &str) -> Result<SiteKind, String> {
+    SiteKind::parse(text).ok_or_else(|| {
+        format!("{text:?} is not a site kind: residential (小区), commercial (商圈), office (楼宇) or campus (园区)")
+    })
 }
 
 fn main() -> ExitCode {
@@ -172,6 +386,14 @@ fn print_line(line: &str) -> Result<()> {
     writeln!(out, "{line}").context("writing to stdout")
 }
 
+fn print_json<T: Serialize>(value: &T) -> Result<()> {
+    print_line(&serde_json::to_string_pretty(value)?)
+}
+
+fn format_time(t: UnixTime) -> String {
+    chrono::DateTime::from_timestamp(t.0, 0).map_or_else(|| t.to_string(), |t| t.to_rfc3339())
+}
+
 fn run(cli: Cli) -> Result<()> {
     let now = http::now();
     match cli.command {
@@ -180,12 +402,7 @@ fn run(cli: Cli) -> Result<()> {
             name,
             public_url,
         } => {
-            let options = InitOptions {
-                name,
-                public_url,
-                ..InitOptions::default()
-            };
-            let issuer = Issuer::init(&data.data, &options, now)?;
+            let issuer = Issuer::init(&data.data, &InitOptions { name, public_url }, now)?;
             eprintln!(
                 "initialised issuer {:?} in {}; root key fingerprint {}",
                 issuer.name(),
@@ -194,37 +411,44 @@ fn run(cli: Cli) -> Result<()> {
             );
         }
         Command::Serve { data, listen } => serve(&data.data, listen)?,
-        Command::Platform(PlatformCommand::Add { data, name }) => {
-            let (id, api_key) = open(&data)?.add_platform(&name, now)?;
-            eprintln!("added platform {id} {name:?}; its API key is shown only now");
-            print_line(&api_key)?;
-        }
-        Command::Site(SiteCommand::Add { data, name }) => {
-            let id = open(&data)?.add_site(&name, now)?;
-            eprintln!("added site {id} {name:?}");
-            print_line(&id.to_string())?;
-        }
-        Command::Gate(GateCommand::Add { data, site, name }) => {
-            let (id, token) = open(&data)?.add_gate(SiteId(site), &name, now)?;
-            eprintln!("added gate {id} {name:?} at site {site}; its enrollment token works once");
-            print_line(&token)?;
-        }
-        Command::Rider(RiderCommand::Add {
+        Command::Platform(command) => platform(command, now)?,
+        Command::Site(command) => site(command, now)?,
+        Command::Gate(command) => gate(command, now)?,
+        Command::Rider(command) => rider(command, now)?,
+        Command::Keys(KeysCommand::Rotate {
             data,
-            platform,
-            platform_rider_id,
-            name,
+            announce_days,
         }) => {
-            let rider = open(&data)?.add_rider(&platform, &platform_rider_id, &name, now)?;
+            let key = open(&data)?.rotate_keys(announce_days, now)?;
             eprintln!(
-                "added rider {} {} of {} (status index {})",
-                rider.id, rider.name, rider.platform, rider.status_index
+                "key {} announced now; it signs from {}, when older keys stop",
+                key.kid,
+                format_time(key.valid_from)
             );
-            print_line(rider.id.as_str())?;
+            print_line(&key.kid)?;
         }
-        Command::Rider(RiderCommand::Revoke { data, rider }) => {
-            open(&data)?.set_rider_status(&rider, RiderStatus::Revoked, now)?;
-            eprintln!("revoked rider {rider}; gates deny their codes after their next sync");
+        Command::Keys(KeysCommand::List { data, json }) => {
+            let keys = open(&data)?.keys(now)?;
+            if json.json {
+                return print_json(&keys);
+            }
+            for k in keys {
+                let until = k
+                    .valid_until
+                    .map_or_else(|| "until rotated".to_owned(), format_time);
+                print_line(&format!(
+                    "{}  {:<9}  signs {} – {}",
+                    k.kid,
+                    k.state,
+                    format_time(k.valid_from),
+                    until
+                ))?;
+            }
+        }
+        Command::AdminToken(AdminTokenCommand::Add { data, name }) => {
+            let token = open(&data)?.add_admin_token(&name, now)?;
+            eprintln!("admin token {name:?} created; it is shown only now");
+            print_line(&token)?;
         }
         Command::Code {
             data,
@@ -258,9 +482,285 @@ fn run(cli: Cli) -> Result<()> {
             );
             print_line(&text)?;
         }
-        Command::Entries { data, json } => print_entries(&open(&data)?, json)?,
+        Command::Entries { data, json } => print_entries(&open(&data)?, json.json)?,
+        Command::Stats { data, json } => {
+            let stats = open(&data)?.stats(now)?;
+            if json.json {
+                return print_json(&stats);
+            }
+            print_stats(&stats)?;
+        }
+        Command::Demo {
+            data,
+            riders,
+            history_days,
+        } => {
+            let issuer = if data.data.join(xiaoge_issuer::service::DB_FILE).exists() {
+                open(&data)?
+            } else {
+                Issuer::init(
+                    &data.data,
+                    &InitOptions {
+                        name: "xg-hz".into(),
+                        ..InitOptions::default()
+                    },
+                    now,
+                )?
+            };
+            let city = issuer.seed_demo_city(riders, history_days, now)?;
+            eprintln!(
+                "demo city in {}: {} sites, {} gates, {} riders, {} entries over {history_days} days",
+                data.data.display(),
+                city.sites,
+                city.gates,
+                city.riders,
+                city.entries
+            );
+            print_json(&city)?;
+        }
     }
     Ok(())
+}
+
+fn platform(command: PlatformCommand, now: UnixTime) -> Result<()> {
+    match command {
+        PlatformCommand::Add { data, name } => {
+            let (id, api_key) = open(&data)?.add_platform(&name, now)?;
+            eprintln!("added platform {id} {name:?}; its API key is shown only now");
+            print_line(&api_key)
+        }
+        PlatformCommand::List { data, json } => {
+            let platforms = open(&data)?.platforms()?;
+            if json.json {
+                return print_json(&platforms);
+            }
+            for p in platforms {
+                print_line(&format!("{:>4}  {:<12}  {} riders", p.id, p.name, p.riders))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn site(command: SiteCommand, now: UnixTime) -> Result<()> {
+    match command {
+        SiteCommand::Add {
+            data,
+            name,
+            kind,
+            address,
+            district,
+        } => {
+            let input = SiteInput {
+                name: name.clone(),
+                kind,
+                address,
+                district,
+                buildings: Vec::new(),
+                parking: Vec::new(),
+            };
+            let id = open(&data)?.add_site(&input, now)?;
+            eprintln!("added site {id} {name:?} ({})", kind.zh());
+            print_line(&id.to_string())
+        }
+        SiteCommand::List { data, json } => {
+            let sites = open(&data)?.sites()?;
+            if json.json {
+                return print_json(&sites);
+            }
+            for s in sites {
+                print_line(&format!(
+                    "{:>4}  {:<10}  {}  {:<6}  {} buildings, {} parking spots",
+                    s.id.0,
+                    s.name,
+                    s.kind.zh(),
+                    s.district,
+                    s.buildings.len(),
+                    s.parking.len()
+                ))?;
+            }
+            Ok(())
+        }
+        SiteCommand::Show { data, site, json } => {
+            let s = open(&data)?.site(SiteId(site))?;
+            if json.json {
+                return print_json(&s);
+            }
+            print_line(&format!(
+                "{} {} ({}) {} {}",
+                s.id.0,
+                s.name,
+                s.kind.zh(),
+                s.district,
+                s.address
+            ))?;
+            for b in &s.buildings {
+                print_line(&format!("  building {:<8} at ({}, {}) m", b.name, b.x, b.y))?;
+            }
+            for p in &s.parking {
+                print_line(&format!(
+                    "  parking  {:<8} at ({}, {}) m, {} bikes",
+                    p.name, p.x, p.y, p.capacity
+                ))?;
+            }
+            Ok(())
+        }
+        SiteCommand::Building {
+            data,
+            site,
+            name,
+            x,
+            y,
+        } => {
+            let issuer = open(&data)?;
+            let mut input = site_input(&issuer, SiteId(site))?;
+            input.buildings.push(Building { name, x, y });
+            issuer.update_site(SiteId(site), &input)?;
+            eprintln!(
+                "site {site} now has {} buildings in its guide",
+                input.buildings.len()
+            );
+            Ok(())
+        }
+        SiteCommand::Parking {
+            data,
+            site,
+            name,
+            x,
+            y,
+            capacity,
+        } => {
+            let issuer = open(&data)?;
+            let mut input = site_input(&issuer, SiteId(site))?;
+            input.parking.push(ParkingSpot {
+                name,
+                x,
+                y,
+                capacity,
+            });
+            issuer.update_site(SiteId(site), &input)?;
+            eprintln!("site {site} now has {} parking spots", input.parking.len());
+            Ok(())
+        }
+        SiteCommand::Ban {
+            data,
+            site,
+            rider,
+            reason,
+        } => {
+            open(&data)?.ban(SiteId(site), &rider, &reason, now)?;
+            eprintln!(
+                "banned {rider} from site {site}; its gates deny the rider after their next sync"
+            );
+            Ok(())
+        }
+        SiteCommand::Unban { data, site, rider } => {
+            open(&data)?.unban(SiteId(site), &rider)?;
+            eprintln!("lifted the ban on {rider} at site {site}");
+            Ok(())
+        }
+        SiteCommand::Complain {
+            data,
+            site,
+            rider,
+            category,
+            note,
+        } => {
+            let complaint = RiderComplaint {
+                rider,
+                category,
+                note,
+            };
+            let id = open(&data)?.complain(SiteId(site), &complaint, now)?;
+            eprintln!("complaint {id} recorded");
+            Ok(())
+        }
+    }
+}
+
+fn site_input(issuer: &Issuer, id: SiteId) -> Result<SiteInput> {
+    let s = issuer.site(id)?;
+    Ok(SiteInput {
+        name: s.name,
+        kind: s.kind,
+        address: s.address,
+        district: s.district,
+        buildings: s.buildings,
+        parking: s.parking,
+    })
+}
+
+fn gate(command: GateCommand, now: UnixTime) -> Result<()> {
+    match command {
+        GateCommand::Add { data, site, name } => {
+            let (id, token) = open(&data)?.add_gate(SiteId(site), &name, now)?;
+            eprintln!("added gate {id} {name:?} at site {site}; its enrollment token works once");
+            print_line(&token)
+        }
+        GateCommand::List { data, site, json } => {
+            let gates = open(&data)?.gates(site.map(SiteId))?;
+            if json.json {
+                return print_json(&gates);
+            }
+            for g in gates {
+                print_line(&format!(
+                    "{:>4}  site {:>4}  {:<8}  enrolled {}  last upload {}",
+                    g.id,
+                    g.site_id,
+                    g.name,
+                    g.enrolled_at.map_or_else(|| "no".to_owned(), format_time),
+                    g.last_upload_at
+                        .map_or_else(|| "never".to_owned(), format_time)
+                ))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn rider(command: RiderCommand, now: UnixTime) -> Result<()> {
+    let set = |data: DataDir, rider: RiderId, status: RiderStatus, what: &str| -> Result<()> {
+        open(&data)?.set_rider_status(&rider, status, now)?;
+        eprintln!("{what} rider {rider}; gates apply it after their next sync");
+        Ok(())
+    };
+    match command {
+        RiderCommand::Add {
+            data,
+            platform,
+            platform_rider_id,
+            name,
+        } => {
+            let rider = open(&data)?.add_rider(&platform, &platform_rider_id, &name, now)?;
+            eprintln!(
+                "added rider {} {} of {} (status index {})",
+                rider.id, rider.name, rider.platform, rider.status_index
+            );
+            print_line(rider.id.as_str())
+        }
+        RiderCommand::Revoke { data, rider } => set(data, rider, RiderStatus::Revoked, "revoked"),
+        RiderCommand::Suspend { data, rider } => {
+            set(data, rider, RiderStatus::Suspended, "suspended")
+        }
+        RiderCommand::Reinstate { data, rider } => {
+            set(data, rider, RiderStatus::Valid, "reinstated")
+        }
+        RiderCommand::Show { data, rider, json } => {
+            let info = open(&data)?.rider(&rider)?.info();
+            if json.json {
+                return print_json(&info);
+            }
+            print_line(&format!(
+                "{}  {}  {}  {:?}  (platform id {})",
+                info.rider_id, info.name, info.platform, info.status, info.platform_rider_id
+            ))
+        }
+        RiderCommand::LoginLink { data, rider } => {
+            let link = open(&data)?.login_link_for(&rider, now)?;
+            eprintln!("works once, until {}", format_time(link.expires_at));
+            print_line(&link.url)
+        }
+    }
 }
 
 fn parse_time(text: &str) -> Result<UnixTime> {
@@ -268,10 +768,6 @@ fn parse_time(text: &str) -> Result<UnixTime> {
         format!("--at {text:?} is not an RFC 3339 time such as 2026-01-01T08:00:00+08:00")
     })?;
     Ok(UnixTime(t.timestamp()))
-}
-
-fn format_time(t: UnixTime) -> String {
-    chrono::DateTime::from_timestamp(t.0, 0).map_or_else(|| t.to_string(), |t| t.to_rfc3339())
 }
 
 fn serve(dir: &Path, listen: SocketAddr) -> Result<()> {
@@ -344,14 +840,13 @@ fn print_entries(issuer: &Issuer, json: bool) -> Result<()> {
     )?;
     for stored in &entries {
         let e = &stored.entry;
-        let at = format_time(e.recorded_at);
         writeln!(
             out,
             "{:<36}  {:>4}  {:>4}  {:<25}  {:<8}  {:<5}  {:<22}  {:<12}  {}",
             e.id,
             e.gate_id,
             e.site_id,
-            at,
+            format_time(e.recorded_at),
             e.method.as_str(),
             e.decision.as_str(),
             e.reason.as_deref().unwrap_or("-"),
@@ -360,5 +855,54 @@ fn print_entries(issuer: &Issuer, json: bool) -> Result<()> {
         )?;
     }
     eprintln!("{} entries", entries.len());
+    Ok(())
+}
+
+fn print_stats(s: &xiaoge_issuer::service::Stats) -> Result<()> {
+    let pct = |x: f64| format!("{:.0}%", x * 100.0);
+    print_line(&format!(
+        "sites covered        {} ({} with a building guide: {}, {} with parking: {})",
+        s.sites,
+        s.with_building_guide,
+        pct(s.building_guide_share),
+        s.with_parking,
+        pct(s.parking_share)
+    ))?;
+    for t in &s.targets {
+        print_line(&format!(
+            "target by {}   {} sites ({} reached), guide and parking {}: guide {}, parking {}",
+            t.by,
+            t.sites,
+            pct(t.sites_progress),
+            pct(t.guide_and_parking_share),
+            if t.building_guide_met {
+                "met"
+            } else {
+                "not met"
+            },
+            if t.parking_met { "met" } else { "not met" }
+        ))?;
+    }
+    for (kind, n) in &s.sites_by_kind {
+        print_line(&format!("  {} {n}", kind.zh()))?;
+    }
+    for (district, n) in &s.sites_by_district {
+        print_line(&format!("  {district} {n}"))?;
+    }
+    for p in &s.riders_by_platform {
+        print_line(&format!(
+            "riders  {:<8} {} active, {} suspended, {} revoked",
+            p.platform, p.active, p.suspended, p.revoked
+        ))?;
+    }
+    for d in s.entries_per_day.iter().filter(|d| d.entries > 0) {
+        print_line(&format!(
+            "entries {}  {:>6}  denied {}",
+            d.day, d.entries, d.denials
+        ))?;
+    }
+    for (reason, n) in &s.denials_by_reason {
+        print_line(&format!("denied  {reason:<22} {n}"))?;
+    }
     Ok(())
 }

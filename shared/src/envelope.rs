@@ -1,9 +1,11 @@
 //! The COSE_Sign1 envelope (RFC 9052 §4.2) that every signed object of the format uses.
 //!
-//! One strict reader for codes, trust lists and status lists: EdDSA only, an 8-byte `kid`,
-//! nothing unprotected, and a `typ` header (RFC 9596) that tells the three apart so that no
+//! One strict reader for codes, trust lists, status lists and site bundles: EdDSA only, an
+//! 8-byte `kid`,
+//! nothing unprotected, and a `typ` header (RFC 9596) that tells them apart so that no
 //! signed object can be passed off as another. Codes carry no `typ` to keep the QR small;
-//! both lists carry one, so a list can never be read as a code nor a code as a list.
+//! everything else carries one, so nothing else can be read as a code nor a code as anything
+//! else.
 
 use coset::iana;
 use coset::{Algorithm, CoseSign1, Header, Label, ProtectedHeader, TaggedCborSerializable};
@@ -26,6 +28,8 @@ pub(crate) enum Kind {
     TrustList,
     /// The revocation status list, typed as the Token Status List draft requires.
     StatusList,
+    /// A site's bundle for its gates.
+    SiteBundle,
 }
 
 impl Kind {
@@ -34,6 +38,7 @@ impl Kind {
             Kind::Code => None,
             Kind::TrustList => Some("application/xg-trust+cwt"),
             Kind::StatusList => Some("application/statuslist+cwt"),
+            Kind::SiteBundle => Some("application/xg-site+cwt"),
         }
     }
 }
@@ -130,11 +135,7 @@ fn check_typ(rest: &[(Label, Value)], kind: Kind) -> Result<(), FormatError> {
         }
         ([(Label::Int(TYP_LABEL), _)], _) | ([], Some(_)) => Err(FormatError::Invalid {
             field: "typ header",
-            expected: match kind {
-                Kind::Code => "no typ on a code",
-                Kind::TrustList => "application/xg-trust+cwt",
-                Kind::StatusList => "application/statuslist+cwt",
-            },
+            expected: kind.typ().unwrap_or("no typ on a code"),
         }),
         ([(label, _), ..], _) => Err(FormatError::Unexpected(format!(
             "protected header parameter {}",

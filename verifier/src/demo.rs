@@ -17,6 +17,7 @@ use xiaoge_gate::gate::{Verdict, wall_clock};
 use xiaoge_gate::i18n::Lang;
 use xiaoge_gate::synthetic::{FrameStyle, camera_frame};
 use xiaoge_gate::{Gate, decode, sync};
+use xiaoge_issuer::model::{SiteInput, SiteKind};
 use xiaoge_issuer::service::InitOptions;
 use xiaoge_issuer::{Issuer, http, qr_image};
 use xiaoge_pass::RiderStatus;
@@ -206,11 +207,20 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
     );
     issuer.add_platform("美团", now)?;
     issuer.add_platform("饿了么", now)?;
-    let home = issuer.add_site("翠苑一区", now)?;
-    let other = issuer.add_site("西溪花园", now)?;
+    let site = |name: &str| SiteInput {
+        name: name.into(),
+        kind: SiteKind::Residential,
+        address: String::new(),
+        district: "西湖区".into(),
+        buildings: Vec::new(),
+        parking: Vec::new(),
+    };
+    let home = issuer.add_site(&site("翠苑一区"), now)?;
+    let other = issuer.add_site(&site("西溪花园"), now)?;
     let (_, token) = issuer.add_gate(home, "东门", now)?;
     let huang = issuer.add_rider("美团", "mt-10086", "黄小明", now)?;
     let li = issuer.add_rider("饿了么", "elm-2333", "李大伟", now)?;
+    let wang = issuer.add_rider("美团", "mt-10010", "王强", now)?;
     say.note(
         &format!(
             "骑手 {} {}（{}），{} {}（{}）",
@@ -290,25 +300,30 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
     expect(&v, Some("expired"))?;
 
     say.step(
-        "李** 先拿到一个码；随后平台吊销李**，门岗同步名单",
-        "李** gets a code; then the platform revokes 李** and the gate syncs",
+        "李** 先拿到一个码；随后平台吊销李**，物业禁止王**进入本小区；门岗同步",
+        "李** gets a code; the platform then revokes 李**, the property bans 王**; the gate syncs",
     );
     let (_, before_revocation) = issuer.mint(&li.id, None, wall_clock())?;
     issuer.set_rider_status(&li.id, RiderStatus::Revoked, wall_clock())?;
+    issuer.ban(home, &wang.id, "多次超速骑行", wall_clock())?;
     let report = sync::sync(&mut gate, wall_clock())?;
     say.note(
         &format!(
-            "上传 {} 条记录，吊销名单已更新：{}",
-            report.uploaded, report.status_list_updated
+            "上传 {} 条记录；吊销名单已更新：{}；禁入名单已更新：{}",
+            report.uploaded, report.status_list_updated, report.site_bundle_updated
         ),
         &format!(
-            "uploaded {} entries; status list updated: {}",
-            report.uploaded, report.status_list_updated
+            "uploaded {} entries; status list updated: {}; site bans updated: {}",
+            report.uploaded, report.status_list_updated, report.site_bundle_updated
         ),
     );
     let v = scan(&mut gate, &before_revocation, 5)?.verdict;
     say.verdict(&v);
     expect(&v, Some("revoked"))?;
+    let (_, banned) = issuer.mint(&wang.id, None, wall_clock())?;
+    let v = scan(&mut gate, &banned, 9)?.verdict;
+    say.verdict(&v);
+    expect(&v, Some("banned_at_site"))?;
 
     say.step(
         "断网：签发方停止，门岗继续离线核验三个新码",
@@ -316,7 +331,7 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
     );
     let addr = server.addr;
     server.stop()?;
-    for seed in 6..9 {
+    for seed in 10..13 {
         let (_, code) = issuer.mint(&huang.id, Some(home), wall_clock())?;
         let v = scan(&mut gate, &code, seed)?.verdict;
         say.verdict(&v);

@@ -4,7 +4,7 @@
 //! A check reads nothing from the network: verification needs only what the last sync left in
 //! the local database. Every check is logged, whatever the verdict, before it is returned.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -12,7 +12,8 @@ use uuid::Uuid;
 use xiaoge_pass::api::{Decision, Entry, EntryMethod};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::{
-    GateContext, Pass, Policy, RiderId, StatusList, TrustList, TrustState, UnixTime, verify,
+    GateContext, Pass, Policy, RiderId, SiteBundle, StatusList, TrustList, TrustState, UnixTime,
+    verify,
 };
 
 use crate::error::{GateError, Result};
@@ -87,6 +88,8 @@ pub struct GateStatus {
     pub freshness: &'static str,
     /// The issuer's clock minus the gate's at the last sync, in seconds.
     pub clock_offset: Option<i64>,
+    /// Riders this site has banned, as of the last site bundle.
+    pub banned_riders: usize,
 }
 
 /// An enrolled gate, open.
@@ -95,6 +98,7 @@ pub struct Gate {
     store: Store,
     enrollment: Enrollment,
     trust: Option<TrustState>,
+    banned: BTreeSet<RiderId>,
     policy: Policy,
 }
 
@@ -110,6 +114,7 @@ impl Gate {
             store,
             enrollment,
             trust: None,
+            banned: BTreeSet::new(),
             policy: Policy::default(),
         };
         gate.reload_trust()?;
@@ -154,7 +159,8 @@ impl Gate {
     /// Rebuilds the in-memory trust state from the database, verifying both lists again.
     ///
     /// A list that no longer verifies (a damaged database) is dropped, so verdicts become
-    /// `lists_too_stale` until the next sync instead of trusting unverified bytes.
+    /// `lists_too_stale` until the next sync instead of trusting unverified bytes. The site's
+    /// bans come from the site bundle, checked the same way.
     pub(crate) fn reload_trust(&mut self) -> Result<()> {
         let root = public_key_from_bytes(&self.enrollment.root_public_key)
             .map_err(|e| GateError::Corrupt(format!("pinned root key: {e}")))?;
@@ -162,6 +168,15 @@ impl Gate {
             .store
             .list(ListName::Trust)?
             .and_then(|l| TrustList::open(&l.bytes, &root).ok());
+        let site = self.enrollment.site_id;
+        self.banned = trust_list
+            .as_ref()
+            .and_then(|t| {
+                let bytes = self.store.list(ListName::Site).ok().flatten()?.bytes;
+                SiteBundle::open(&bytes, t).ok().filter(|b| b.site == site)
+            })
+            .map(|b| b.banned.into_iter().collect())
+            .unwrap_or_default();
         self.trust = trust_list.map(|trust_list| {
             let status_list = self
                 .store
@@ -185,6 +200,7 @@ impl Gate {
             .collect();
         Ok(GateContext {
             seen,
+            banned: self.banned.clone(),
             policy: self.policy,
             ..GateContext::new(self.enrollment.site_id)
         })
@@ -292,6 +308,7 @@ impl Gate {
             status_list_issued_at: status_issued,
             freshness,
             clock_offset: meta_int(META_CLOCK_OFFSET)?,
+            banned_riders: self.banned.len(),
         })
     }
 }

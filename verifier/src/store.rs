@@ -63,6 +63,8 @@ pub enum ListName {
     Trust,
     /// The status list.
     Status,
+    /// The site bundle (the site's name and bans).
+    Site,
 }
 
 impl ListName {
@@ -70,6 +72,7 @@ impl ListName {
         match self {
             ListName::Trust => "trust",
             ListName::Status => "status",
+            ListName::Site => "site",
         }
     }
 }

@@ -1,5 +1,5 @@
-//! Talking to the issuer: enrollment, then sync (push the entry outbox, pull the lists and
-//! the issuer's time). Verification never waits for any of this.
+//! Talking to the issuer: enrollment, then sync (push the entry outbox, pull the lists, the
+//! site bundle and the issuer's time). Verification never waits for any of this.
 //!
 //! Every request after enrollment is signed with the gate's own key (docs/FORMAT.md, "Gate
 //! request signature"). Lists are verified before they replace the cached ones, and an older
@@ -15,9 +15,10 @@ use xiaoge_pass::api::{
 };
 use xiaoge_pass::gate_auth::{self, EnrollmentToken};
 use xiaoge_pass::keys::public_key_from_bytes;
+use xiaoge_pass::site_bundle::MAX_SITE_BUNDLE_BYTES;
 use xiaoge_pass::status_list::MAX_STATUS_LIST_BYTES;
 use xiaoge_pass::trust_list::MAX_TRUST_LIST_BYTES;
-use xiaoge_pass::{KeyPair, ListError, StatusList, TrustList, UnixTime};
+use xiaoge_pass::{KeyPair, ListError, SiteBundle, StatusList, TrustList, UnixTime};
 
 use crate::error::{GateError, Result};
 use crate::gate::Gate;
@@ -41,6 +42,8 @@ pub struct SyncReport {
     pub trust_list_updated: bool,
     /// Whether a new status list was installed.
     pub status_list_updated: bool,
+    /// Whether a new site bundle (bans) was installed.
+    pub site_bundle_updated: bool,
     /// The issuer's clock minus the gate's, in seconds.
     pub clock_offset: Option<i64>,
 }
@@ -134,6 +137,25 @@ impl Client {
         Ok(self.finish(path, response, MAX_JSON_BYTES)?.1)
     }
 
+    /// The four headers that sign a request as `gate` (docs/FORMAT.md).
+    fn signature_headers(
+        method: &str,
+        path: &str,
+        body: &[u8],
+        gate: u64,
+        key: &KeyPair,
+        now: UnixTime,
+    ) -> Result<[(&'static str, String); 4]> {
+        let nonce = hex::encode(random_bytes::<16>()?);
+        let input = gate_auth::signing_input(method, path, now.0, &nonce, body);
+        Ok([
+            (gate_auth::GATE_HEADER, gate.to_string()),
+            (gate_auth::TIME_HEADER, now.0.to_string()),
+            (gate_auth::NONCE_HEADER, nonce),
+            (gate_auth::SIGNATURE_HEADER, hex::encode(key.sign(&input))),
+        ])
+    }
+
     fn signed_post<T: Serialize>(
         &self,
         path: &str,
@@ -143,25 +165,36 @@ impl Client {
         now: UnixTime,
     ) -> Result<Vec<u8>> {
         let bytes = serde_json::to_vec(body).map_err(|e| GateError::Corrupt(e.to_string()))?;
-        let nonce = hex::encode(random_bytes::<16>()?);
-        let input = gate_auth::signing_input("POST", path, now.0, &nonce, &bytes);
-        let response = self
+        let mut request = self
             .agent
             .post(&self.url(path))
-            .header("content-type", "application/json")
-            .header(gate_auth::GATE_HEADER, gate.to_string())
-            .header(gate_auth::TIME_HEADER, now.0.to_string())
-            .header(gate_auth::NONCE_HEADER, nonce)
-            .header(gate_auth::SIGNATURE_HEADER, hex::encode(key.sign(&input)))
+            .header("content-type", "application/json");
+        for (name, value) in Self::signature_headers("POST", path, &bytes, gate, key, now)? {
+            request = request.header(name, value);
+        }
+        let response = request
             .send(&bytes[..])
             .map_err(|e| self.network(path, &e))?;
         Ok(self.finish(path, response, MAX_JSON_BYTES)?.1)
     }
 
-    fn get_list(&self, path: &str, etag: Option<&str>, limit: usize) -> Result<Fetched> {
+    /// Fetches a signed object, with `If-None-Match` when one is held, signing the request
+    /// as `signer` when the endpoint wants to know which gate asks.
+    fn get_list(
+        &self,
+        path: &str,
+        etag: Option<&str>,
+        limit: usize,
+        signer: Option<(u64, &KeyPair, UnixTime)>,
+    ) -> Result<Fetched> {
         let mut request = self.agent.get(&self.url(path));
         if let Some(etag) = etag {
             request = request.header("if-none-match", etag);
+        }
+        if let Some((gate, key, now)) = signer {
+            for (name, value) in Self::signature_headers("GET", path, &[], gate, key, now)? {
+                request = request.header(name, value);
+            }
         }
         let response = request.call().map_err(|e| self.network(path, &e))?;
         let (status, bytes, etag) = self.finish(path, response, limit as u64)?;
@@ -317,6 +350,17 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
     report.status_list_updated = refresh_list(&client, gate, ListName::Status, now, |bytes| {
         StatusList::open(bytes, &trust_list).map(|l| l.issued_at)
     })?;
+    let site = enrollment.site_id;
+    report.site_bundle_updated = refresh_list(&client, gate, ListName::Site, now, |bytes| {
+        let bundle = SiteBundle::open(bytes, &trust_list)?;
+        if bundle.site != site {
+            return Err(ListError::Format(xiaoge_pass::FormatError::Invalid {
+                field: "site bundle site",
+                expected: "this gate's own site",
+            }));
+        }
+        Ok(bundle.issued_at)
+    })?;
 
     let server_now = client.time()?;
     let offset = server_now.since(now);
@@ -339,9 +383,18 @@ fn refresh_list(
     let (path, limit, which) = match name {
         ListName::Trust => ("/v1/trust-list", MAX_TRUST_LIST_BYTES, "trust list"),
         ListName::Status => ("/v1/status-list", MAX_STATUS_LIST_BYTES, "status list"),
+        ListName::Site => ("/v1/gate/site-bundle", MAX_SITE_BUNDLE_BYTES, "site bundle"),
     };
+    let key = KeyPair::from_seed(gate.enrollment().gate_seed);
+    // Only the site bundle says which gate asks: the lists are public.
+    let signer = (name == ListName::Site).then_some((gate.enrollment().gate_id, &key, now));
     let held = gate.store().list(name)?;
-    let fetched = client.get_list(path, held.as_ref().and_then(|l| l.etag.as_deref()), limit)?;
+    let fetched = client.get_list(
+        path,
+        held.as_ref().and_then(|l| l.etag.as_deref()),
+        limit,
+        signer,
+    )?;
     let Fetched::Fresh { bytes, etag } = fetched else {
         gate.store().touch_list(name, now)?;
         return Ok(false);

@@ -1,0 +1,136 @@
+//! Routes for gates: enrollment with a one-time token, then requests signed with the gate's
+//! own key (docs/FORMAT.md, "Gate request signature").
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{OriginalUri, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::response::Response;
+use axum::routing::{get, post};
+use xiaoge_pass::api::{EnrollRequest, UploadRequest};
+use xiaoge_pass::gate_auth;
+
+use super::{ApiError, ApiResult, blocking, json, now, parse_json, signed_response};
+use crate::error::IssuerError;
+use crate::service::{BundleFetch, GateRequestAuth, Issuer};
+use crate::store::GateRow;
+
+pub(super) fn routes() -> Router<Arc<Issuer>> {
+    Router::new()
+        .route("/v1/gates/enroll", post(enroll))
+        .route("/v1/gate/entries", post(upload_entries))
+        .route("/v1/gate/site-bundle", get(site_bundle))
+}
+
+async fn enroll(State(issuer): State<Arc<Issuer>>, body: Bytes) -> ApiResult<Response> {
+    let request: EnrollRequest = parse_json(&body)?;
+    let at = now();
+    let response = blocking(&issuer, move |i| i.enroll(&request, at)).await?;
+    Ok(json(&response))
+}
+
+/// What a signed gate request carries, taken from the request before the blocking work.
+struct SignedRequest {
+    method: Method,
+    path: String,
+    gate: String,
+    time: String,
+    nonce: String,
+    signature: String,
+    body: Bytes,
+}
+
+impl SignedRequest {
+    fn new(
+        method: Method,
+        uri: &axum::http::Uri,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> ApiResult<Self> {
+        let header_text = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+                .ok_or_else(|| {
+                    ApiError::new(
+                        StatusCode::UNAUTHORIZED,
+                        "gate_auth_failed",
+                        format!("gate request refused: header {name} is missing"),
+                    )
+                })
+        };
+        Ok(Self {
+            method,
+            path: uri
+                .path_and_query()
+                .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned()),
+            gate: header_text(gate_auth::GATE_HEADER)?,
+            time: header_text(gate_auth::TIME_HEADER)?,
+            nonce: header_text(gate_auth::NONCE_HEADER)?,
+            signature: header_text(gate_auth::SIGNATURE_HEADER)?,
+            body,
+        })
+    }
+
+    /// Authenticates the request; runs on the blocking pool.
+    fn gate(&self, issuer: &Issuer) -> Result<GateRow, IssuerError> {
+        let auth = GateRequestAuth {
+            gate: &self.gate,
+            time: &self.time,
+            nonce: &self.nonce,
+            signature: &self.signature,
+        };
+        issuer.authenticate_gate(self.method.as_str(), &self.path, auth, &self.body, now())
+    }
+}
+
+async fn upload_entries(
+    State(issuer): State<Arc<Issuer>>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let request = SignedRequest::new(method, &uri, &headers, body)?;
+    let response = blocking(&issuer, move |i| {
+        let gate = request.gate(i)?;
+        let upload: UploadRequest = serde_json::from_slice(&request.body).map_err(|e| {
+            IssuerError::Invalid(format!("upload body is not the expected JSON: {e}"))
+        })?;
+        i.ingest(&gate, &upload.entries, now())
+    })
+    .await?;
+    Ok(json(&response))
+}
+
+async fn site_bundle(
+    State(issuer): State<Arc<Issuer>>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let held = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let request = SignedRequest::new(method, &uri, &headers, body)?;
+    let fetch = blocking(&issuer, move |i| {
+        let gate = request.gate(i)?;
+        i.site_bundle(gate.site_id, held.as_deref(), now())
+    })
+    .await?;
+    Ok(match fetch {
+        BundleFetch::NotModified(etag) => {
+            let mut headers = HeaderMap::new();
+            if let Ok(v) = etag.parse() {
+                headers.insert(header::IF_NONE_MATCH, v);
+            }
+            signed_response(Vec::new(), &etag, &headers)
+        }
+        BundleFetch::Fresh(list) => signed_response(list.bytes, &list.etag, &HeaderMap::new()),
+    })
+}

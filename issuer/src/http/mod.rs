@@ -1,0 +1,303 @@
+//! The issuer's HTTP API: thin handlers that turn requests into [`Issuer`] calls, one module
+//! per kind of caller.
+//!
+//! Database work runs on Tokio's blocking pool, so a slow disk never stalls the reactor.
+//! Errors answer JSON `{"error": {"code", "message"}}`; internal failures are logged and
+//! answered with a bare `internal` code, never with their details. `docs/openapi.json`
+//! describes every route in [`ROUTES`], and a test keeps the two in step.
+
+mod admin;
+mod gate;
+mod platform;
+mod public;
+mod rider;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::net::TcpListener;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use xiaoge_pass::UnixTime;
+use xiaoge_pass::api::{ErrorBody, ErrorDetail};
+
+use crate::error::IssuerError;
+use crate::model::RowError;
+use crate::service::Issuer;
+
+/// Largest request body accepted, in bytes: a full roster or entry upload fits with room.
+pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+/// How long one request may take before it is answered 408.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The OpenAPI description, served at `/v1/openapi.json`.
+pub const OPENAPI: &str = include_str!("../../../docs/openapi.json");
+
+/// Every route the router serves, as (method, path) in OpenAPI's path syntax.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/healthz"),
+    ("GET", "/v1/openapi.json"),
+    ("GET", "/v1/time"),
+    ("GET", "/v1/trust-list"),
+    ("GET", "/v1/status-list"),
+    ("POST", "/v1/gates/enroll"),
+    ("POST", "/v1/gate/entries"),
+    ("GET", "/v1/gate/site-bundle"),
+    ("POST", "/v1/platform/riders"),
+    ("GET", "/v1/platform/riders/{platform_rider_id}"),
+    ("PUT", "/v1/platform/riders/{platform_rider_id}/status"),
+    ("POST", "/v1/platform/riders/{platform_rider_id}/login-link"),
+    ("GET", "/v1/platform/conduct"),
+    ("POST", "/v1/rider/session"),
+    ("DELETE", "/v1/rider/session"),
+    ("GET", "/v1/rider/code"),
+    ("GET", "/v1/admin/platforms"),
+    ("POST", "/v1/admin/platforms"),
+    ("GET", "/v1/admin/sites"),
+    ("POST", "/v1/admin/sites"),
+    ("GET", "/v1/admin/sites/{site_id}"),
+    ("PUT", "/v1/admin/sites/{site_id}"),
+    ("GET", "/v1/admin/sites/{site_id}/gates"),
+    ("POST", "/v1/admin/sites/{site_id}/gates"),
+    ("GET", "/v1/admin/sites/{site_id}/bans"),
+    ("POST", "/v1/admin/sites/{site_id}/bans"),
+    ("DELETE", "/v1/admin/sites/{site_id}/bans/{rider_id}"),
+    ("POST", "/v1/admin/sites/{site_id}/complaints"),
+    ("GET", "/v1/stats"),
+];
+
+/// The issuer's router, ready to serve or to call in tests without a socket.
+pub fn router(issuer: Arc<Issuer>) -> Router {
+    Router::new()
+        .merge(public::routes())
+        .merge(gate::routes())
+        .merge(platform::routes())
+        .merge(rider::routes())
+        .merge(admin::routes())
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint".into(),
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            REQUEST_TIMEOUT,
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(issuer)
+}
+
+/// Serves `issuer` on `listener` until `shutdown` completes, then finishes in-flight requests.
+pub async fn serve(
+    issuer: Arc<Issuer>,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(issuer))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// The wall clock, read at the edge and passed inward.
+#[must_use]
+pub fn now() -> UnixTime {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    UnixTime(i64::try_from(secs).unwrap_or(i64::MAX))
+}
+
+/// An error answer.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+    rows: Vec<RowError>,
+    retry_after: Option<i64>,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &'static str, message: String) -> Self {
+        Self {
+            status,
+            code,
+            message,
+            rows: Vec::new(),
+            retry_after: None,
+        }
+    }
+
+    fn internal() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            "internal error; the issuer's log has the details".into(),
+        )
+    }
+}
+
+impl From<IssuerError> for ApiError {
+    fn from(e: IssuerError) -> Self {
+        let (status, code) = match &e {
+            IssuerError::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found"),
+            IssuerError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            IssuerError::Invalid(_) => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_request"),
+            IssuerError::RosterRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "roster_rejected"),
+            IssuerError::RiderNotValid { .. } => (StatusCode::FORBIDDEN, "rider_not_valid"),
+            IssuerError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            IssuerError::UnknownToken => (StatusCode::UNAUTHORIZED, "unknown_token"),
+            IssuerError::GateAuth(_) => (StatusCode::UNAUTHORIZED, "gate_auth_failed"),
+            IssuerError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            IssuerError::NoSigningKey(_) => (StatusCode::SERVICE_UNAVAILABLE, "no_signing_key"),
+            _ => {
+                tracing::error!(error = %e, "internal error");
+                return Self::internal();
+            }
+        };
+        let mut answer = Self::new(status, code, e.to_string());
+        match e {
+            IssuerError::RosterRejected(rows) => answer.rows = rows,
+            IssuerError::RateLimited { retry_after } => answer.retry_after = Some(retry_after),
+            _ => {}
+        }
+        answer
+    }
+}
+
+/// The error body, with the rejected rows of a roster upload when there are some.
+#[derive(Serialize)]
+struct ErrorAnswer {
+    #[serde(flatten)]
+    body: ErrorBody,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    rows: Vec<RowError>,
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = ErrorAnswer {
+            body: ErrorBody {
+                error: ErrorDetail {
+                    code: self.code.into(),
+                    message: self.message,
+                },
+            },
+            rows: self.rows,
+        };
+        let mut response = (self.status, axum::Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
+                response.headers_mut().insert(header::RETRY_AFTER, v);
+            }
+        }
+        response
+    }
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// Runs a store-touching closure on the blocking pool.
+async fn blocking<T: Send + 'static>(
+    issuer: &Arc<Issuer>,
+    f: impl FnOnce(&Issuer) -> Result<T, IssuerError> + Send + 'static,
+) -> ApiResult<T> {
+    let issuer = Arc::clone(issuer);
+    tokio::task::spawn_blocking(move || f(&issuer))
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "blocking task failed");
+            ApiError::internal()
+        })?
+        .map_err(ApiError::from)
+}
+
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "bad_json",
+            format!("request body is not the expected JSON: {e}"),
+        )
+    })
+}
+
+fn json<T: Serialize>(value: &T) -> Response {
+    axum::Json(value).into_response()
+}
+
+/// The token of an `Authorization: Bearer …` header.
+fn bearer(headers: &HeaderMap) -> ApiResult<String> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "an Authorization: Bearer header is required".into(),
+            )
+        })
+}
+
+/// A signed object (list or bundle) as a response, or a 304 if the caller holds it.
+fn signed_response(bytes: Vec<u8>, etag: &str, headers: &HeaderMap) -> Response {
+    let etag_value = HeaderValue::from_str(etag).unwrap_or(HeaderValue::from_static("\"\""));
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .is_some_and(|v| v.as_bytes() == etag.as_bytes());
+    if unchanged {
+        return (StatusCode::NOT_MODIFIED, [(header::ETAG, etag_value)]).into_response();
+    }
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/cose"),
+            ),
+            (header::ETAG, etag_value),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_openapi_description_lists_exactly_the_served_routes() {
+        let spec: serde_json::Value =
+            serde_json::from_str(OPENAPI).expect("docs/openapi.json is JSON");
+        let paths = spec["paths"]
+            .as_object()
+            .expect("the description has paths");
+        let mut described = Vec::new();
+        for (path, ops) in paths {
+            for method in ops.as_object().expect("a path holds operations").keys() {
+                if method != "parameters" {
+                    described.push((method.to_uppercase(), path.clone()));
+                }
+            }
+        }
+        let mut served: Vec<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+            .collect();
+        described.sort();
+        served.sort();
+        assert_eq!(described, served);
+    }
+}

@@ -1,0 +1,383 @@
+//! The issuer's resources as its JSON API shows them to platforms, properties, riders and the
+//! regulator. (What gates exchange with the issuer lives in `xiaoge_pass::api`.)
+
+use serde::{Deserialize, Serialize};
+use xiaoge_pass::{RiderId, RiderStatus, SiteId, UnixTime};
+
+/// The kinds of site the province counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SiteKind {
+    /// 小区: a residential community.
+    Residential,
+    /// 商圈: a shopping or business district.
+    Commercial,
+    /// 楼宇: an office building.
+    Office,
+    /// 园区: an industrial or technology park.
+    Campus,
+}
+
+impl SiteKind {
+    /// Every kind, in the order reports list them.
+    pub const ALL: [SiteKind; 4] = [
+        SiteKind::Residential,
+        SiteKind::Commercial,
+        SiteKind::Office,
+        SiteKind::Campus,
+    ];
+
+    /// The snake_case name used in JSON and the database.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            SiteKind::Residential => "residential",
+            SiteKind::Commercial => "commercial",
+            SiteKind::Office => "office",
+            SiteKind::Campus => "campus",
+        }
+    }
+
+    /// The Chinese name.
+    #[must_use]
+    pub const fn zh(self) -> &'static str {
+        match self {
+            SiteKind::Residential => "小区",
+            SiteKind::Commercial => "商圈",
+            SiteKind::Office => "楼宇",
+            SiteKind::Campus => "园区",
+        }
+    }
+
+    /// Reads the snake_case or the Chinese name.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == text || k.zh() == text)
+    }
+}
+
+/// A building of a site's guide. Positions are metres east (`x`) and north (`y`) of the
+/// site's main gate, so a plan can be drawn without a map service.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Building {
+    /// Its name as riders read it on the door, such as 3幢.
+    pub name: String,
+    /// Metres east of the main gate.
+    pub x: f64,
+    /// Metres north of the main gate.
+    pub y: f64,
+}
+
+/// A temporary parking spot for riders' bikes.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParkingSpot {
+    /// Its name, such as 东门非机动车位.
+    pub name: String,
+    /// Metres east of the main gate.
+    pub x: f64,
+    /// Metres north of the main gate.
+    pub y: f64,
+    /// How many bikes it holds.
+    pub capacity: u32,
+}
+
+/// A site as created or replaced.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SiteInput {
+    /// Name, such as 翠苑一区.
+    pub name: String,
+    /// Kind.
+    pub kind: SiteKind,
+    /// Street address.
+    #[serde(default)]
+    pub address: String,
+    /// District, such as 西湖区.
+    #[serde(default)]
+    pub district: String,
+    /// The building guide.
+    #[serde(default)]
+    pub buildings: Vec<Building>,
+    /// Temporary parking spots.
+    #[serde(default)]
+    pub parking: Vec<ParkingSpot>,
+}
+
+/// A site as stored.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Site {
+    /// Its id.
+    pub id: SiteId,
+    /// Name.
+    pub name: String,
+    /// Kind.
+    pub kind: SiteKind,
+    /// Street address.
+    pub address: String,
+    /// District.
+    pub district: String,
+    /// The building guide.
+    pub buildings: Vec<Building>,
+    /// Temporary parking spots.
+    pub parking: Vec<ParkingSpot>,
+}
+
+/// A gate as the operator sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateInfo {
+    /// Its id.
+    pub id: u64,
+    /// Its site.
+    pub site_id: SiteId,
+    /// Its name.
+    pub name: String,
+    /// When it enrolled, if it has.
+    pub enrolled_at: Option<UnixTime>,
+    /// When it last uploaded entries, if ever.
+    pub last_upload_at: Option<UnixTime>,
+}
+
+/// `POST /v1/admin/sites/{id}/gates`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewGate {
+    /// The gate's name, such as 东门.
+    pub name: String,
+}
+
+/// A gate just created, with its one-time enrollment token.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GateCreated {
+    /// The gate id.
+    pub gate_id: u64,
+    /// The enrollment token; shown only now.
+    pub token: String,
+}
+
+/// A rider banned from a site.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ban {
+    /// The rider's pseudonym.
+    pub rider: RiderId,
+    /// Why, in the property's words.
+    pub reason: String,
+    /// When.
+    #[serde(default = "epoch")]
+    pub created_at: UnixTime,
+}
+
+fn epoch() -> UnixTime {
+    UnixTime(0)
+}
+
+/// A property's complaint about a rider's conduct at its site.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiderComplaint {
+    /// The rider's pseudonym.
+    pub rider: RiderId,
+    /// A short category, such as `speeding` or `rude`.
+    pub category: String,
+    /// What happened.
+    #[serde(default)]
+    pub note: String,
+}
+
+/// `POST /v1/admin/platforms`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewPlatform {
+    /// Display name, as codes show it.
+    pub name: String,
+}
+
+/// A platform just created, with its API key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformCreated {
+    /// Its id.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// Its API key; shown only now.
+    pub api_key: String,
+}
+
+/// A platform as listed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformInfo {
+    /// Its id.
+    pub id: u64,
+    /// Its name.
+    pub name: String,
+    /// Riders it has registered, in any status.
+    pub riders: u64,
+}
+
+/// A rider's standing, as platforms set it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RosterStatus {
+    /// Compliant: may get codes.
+    Active,
+    /// Temporarily not allowed; may be reinstated.
+    Suspended,
+    /// Deactivated: left the platform or was removed.
+    Revoked,
+}
+
+impl RosterStatus {
+    /// The status list value.
+    #[must_use]
+    pub const fn to_status(self) -> RiderStatus {
+        match self {
+            RosterStatus::Active => RiderStatus::Valid,
+            RosterStatus::Suspended => RiderStatus::Suspended,
+            RosterStatus::Revoked => RiderStatus::Revoked,
+        }
+    }
+
+    /// From the status list value.
+    #[must_use]
+    pub const fn from_status(status: RiderStatus) -> Self {
+        match status {
+            RiderStatus::Valid => RosterStatus::Active,
+            RiderStatus::Suspended => RosterStatus::Suspended,
+            RiderStatus::Revoked => RosterStatus::Revoked,
+        }
+    }
+}
+
+/// One row of a roster upload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterRow {
+    /// The rider's id on the platform; never leaves the issuer.
+    pub platform_rider_id: String,
+    /// Display name; masked to its first character and ** unless already masked.
+    pub name: String,
+    /// Standing.
+    pub status: RosterStatus,
+}
+
+/// `POST /v1/platform/riders`: a batch, applied all or nothing.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterUpload {
+    /// The rows, at most [`MAX_ROSTER_ROWS`].
+    pub riders: Vec<RosterRow>,
+}
+
+/// Most rows one roster upload may carry.
+pub const MAX_ROSTER_ROWS: usize = 10_000;
+
+/// What became of one roster row.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterResult {
+    /// The platform's rider id.
+    pub platform_rider_id: String,
+    /// The issuer's pseudonym for the rider.
+    pub rider_id: RiderId,
+    /// Whether the rider is new.
+    pub created: bool,
+}
+
+/// The answer to a roster upload that was applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RosterApplied {
+    /// One result per row, in order.
+    pub results: Vec<RosterResult>,
+}
+
+/// A row that made a roster upload fail; nothing of the batch was applied.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RowError {
+    /// Its position in the batch, from 0.
+    pub index: usize,
+    /// Its platform rider id.
+    pub platform_rider_id: String,
+    /// Stable code, such as `invalid_name` or `duplicate_in_batch`.
+    pub code: String,
+    /// What is wrong with it.
+    pub message: String,
+}
+
+/// `PUT /v1/platform/riders/{platform_rider_id}/status`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusChange {
+    /// The new standing.
+    pub status: RosterStatus,
+}
+
+/// A rider as their platform sees them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiderInfo {
+    /// The issuer's pseudonym.
+    pub rider_id: RiderId,
+    /// The platform's rider id.
+    pub platform_rider_id: String,
+    /// Masked name.
+    pub name: String,
+    /// Platform name.
+    pub platform: String,
+    /// Standing.
+    pub status: RosterStatus,
+}
+
+/// A one-time login link for a rider's phone.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginLink {
+    /// The URL the platform's app opens.
+    pub url: String,
+    /// The one-time token inside it.
+    pub token: String,
+    /// When it stops working if unused.
+    pub expires_at: UnixTime,
+}
+
+/// One rider's day at the gates, as their platform may see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConductDay {
+    /// The platform's rider id.
+    pub platform_rider_id: String,
+    /// The issuer's pseudonym.
+    pub rider_id: RiderId,
+    /// The day (China Standard Time), `YYYY-MM-DD`.
+    pub day: String,
+    /// Entries logged for the rider.
+    pub entries: u64,
+    /// Of which denied.
+    pub denials: u64,
+    /// Complaints properties filed about the rider.
+    pub complaints: u64,
+}
+
+/// `POST /v1/rider/session`: trades a login link's token for a session cookie.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionRequest {
+    /// The token from the login link.
+    pub token: String,
+}
+
+/// The rider a session belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Masked name.
+    pub name: String,
+    /// Platform name.
+    pub platform: String,
+    /// When the session ends.
+    pub expires_at: UnixTime,
+}
+
+/// `GET /v1/rider/code`: a freshly signed code.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CodeResponse {
+    /// The QR text.
+    pub code: String,
+    /// The code's id.
+    pub code_id: String,
+    /// When it was signed.
+    pub issued_at: UnixTime,
+    /// When it expires.
+    pub expires_at: UnixTime,
+    /// Seconds after which the page should fetch the next one.
+    pub refresh_after: u32,
+    /// The site it is bound to, if any.
+    pub site: Option<SiteId>,
+}

@@ -1,0 +1,247 @@
+//! The issuer's operations, shared by the operator CLI and the HTTP API.
+//!
+//! An [`Issuer`] is one data directory: the SQLite store, the key files and the issuer's
+//! settings. Operator commands and `serve` may run on the same directory at once: SQLite
+//! serialises the writes, and nothing the server caches outlives a change another process
+//! makes (the status list is rebuilt when the status epoch moves; signing keys are looked up
+//! in the database on every use).
+
+mod calendar;
+mod demo_city;
+mod entries;
+mod keys;
+mod platforms;
+mod riders;
+mod sites;
+
+use std::collections::HashMap;
+use std::fs;
+#[cfg(unix)]
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use sha2::{Digest, Sha256};
+use xiaoge_pass::gate_auth;
+use xiaoge_pass::keys::VerifyingKey;
+use xiaoge_pass::{KeyId, KeyPair, UnixTime};
+
+pub use demo_city::DemoCity;
+pub use entries::{DayFigures, Stats, Targets};
+pub use keys::{DEFAULT_ANNOUNCE_DAYS, KeyStatus};
+pub use sites::{BundleFetch, GateRequestAuth};
+
+use crate::error::{IssuerError, Result};
+use crate::keyfile;
+use crate::secrets;
+use crate::store::{META_ISSUER, META_PUBLIC_URL, Store};
+
+/// File name of the database inside the data directory.
+pub const DB_FILE: &str = "issuer.db";
+/// Folder of the key files inside the data directory.
+pub const KEYS_DIR: &str = "keys";
+
+/// Settings chosen at `init`.
+#[derive(Clone, Debug)]
+pub struct InitOptions {
+    /// The issuer name codes carry in `iss`.
+    pub name: String,
+    /// The base URL gates and phones reach the issuer at.
+    pub public_url: String,
+}
+
+impl Default for InitOptions {
+    fn default() -> Self {
+        Self {
+            name: "xiaoge".into(),
+            public_url: "http://localhost:8080".into(),
+        }
+    }
+}
+
+/// A signed object ready to serve.
+#[derive(Debug)]
+pub struct SignedList {
+    /// The COSE bytes.
+    pub bytes: Vec<u8>,
+    /// A strong ETag for them.
+    pub etag: String,
+}
+
+impl SignedList {
+    fn new(bytes: Vec<u8>) -> Self {
+        Self {
+            etag: etag_of(&bytes),
+            bytes,
+        }
+    }
+}
+
+/// A strong ETag: 16 bytes of SHA-256 in hex, quoted.
+fn etag_of(bytes: &[u8]) -> String {
+    format!("\"{}\"", hex::encode(&Sha256::digest(bytes)[..16]))
+}
+
+/// One issuer data directory, open.
+pub struct Issuer {
+    dir: PathBuf,
+    name: String,
+    public_url: String,
+    root: KeyPair,
+    store: Store,
+    signing_keys: Mutex<HashMap<KeyId, Arc<KeyPair>>>,
+    status_list: Mutex<Option<keys::CachedStatusList>>,
+    rate_limit: riders::Limiter,
+}
+
+impl Issuer {
+    /// Creates a new issuer in `dir`: database, root key and a first signing key valid from a
+    /// day before `now`, so that drills minting codes with a recent `--at` work at once.
+    pub fn init(dir: &Path, options: &InitOptions, now: UnixTime) -> Result<Self> {
+        let db = dir.join(DB_FILE);
+        let keys = dir.join(KEYS_DIR);
+        for existing in [&db, &keys] {
+            if existing.exists() {
+                return Err(IssuerError::AlreadyInitialised(
+                    dir.to_owned(),
+                    existing.clone(),
+                ));
+            }
+        }
+        validate_text(
+            "issuer name",
+            &options.name,
+            xiaoge_pass::pass::ISSUER_MAX_LEN,
+        )?;
+        let mut builder = fs::DirBuilder::new();
+        builder.recursive(true);
+        #[cfg(unix)]
+        builder.mode(0o700);
+        builder
+            .create(&keys)
+            .map_err(|e| IssuerError::io(format!("creating {}", keys.display()), e))?;
+
+        let root = KeyPair::from_seed(secrets::random_bytes()?);
+        keyfile::write_new(&keys.join("root.key"), &root)?;
+        let store = Store::create(&db)?;
+        let public_url = options.public_url.trim_end_matches('/').to_owned();
+        store.set_meta(META_ISSUER, &options.name)?;
+        store.set_meta(META_PUBLIC_URL, &public_url)?;
+
+        let issuer = Self::assemble(dir, options.name.clone(), public_url, root, store);
+        let first = KeyPair::from_seed(secrets::random_bytes()?);
+        issuer.add_signing_key(&first, now.plus(-86_400), keys::OPEN_ENDED, now)?;
+        Ok(issuer)
+    }
+
+    /// Opens the issuer in `dir`.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let db = dir.join(DB_FILE);
+        if !db.exists() {
+            return Err(IssuerError::NotInitialised(dir.to_owned()));
+        }
+        let store = Store::open(&db)?;
+        let missing = |key| IssuerError::Invalid(format!("database {} has no {key}", db.display()));
+        let name = store
+            .meta(META_ISSUER)?
+            .ok_or_else(|| missing(META_ISSUER))?;
+        let public_url = store
+            .meta(META_PUBLIC_URL)?
+            .ok_or_else(|| missing(META_PUBLIC_URL))?;
+        let root = keyfile::read(&dir.join(KEYS_DIR).join("root.key"))?;
+        Ok(Self::assemble(dir, name, public_url, root, store))
+    }
+
+    fn assemble(dir: &Path, name: String, public_url: String, root: KeyPair, store: Store) -> Self {
+        Self {
+            dir: dir.to_owned(),
+            name,
+            public_url,
+            root,
+            store,
+            signing_keys: Mutex::new(HashMap::new()),
+            status_list: Mutex::new(None),
+            rate_limit: riders::Limiter::default(),
+        }
+    }
+
+    /// The issuer's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The base URL gates and phones reach the issuer at.
+    #[must_use]
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    /// The root public key gates pin.
+    #[must_use]
+    pub fn root_public(&self) -> VerifyingKey {
+        self.root.public()
+    }
+
+    /// The fingerprint enrollment tokens carry: 16 bytes of SHA-256 of the root key, in hex.
+    #[must_use]
+    pub fn root_fingerprint(&self) -> String {
+        gate_auth::root_fingerprint(&self.root.public())
+    }
+
+    /// Adds an admin token for the HTTP API; returns it (shown only this once).
+    pub fn add_admin_token(&self, name: &str, now: UnixTime) -> Result<String> {
+        validate_text("token name", name, 100)?;
+        let token = format!("xga_{}", secrets::secret_hex()?);
+        self.store
+            .insert_admin_token(name, &secrets::secret_hash(&token), now)?;
+        Ok(token)
+    }
+
+    /// The name of the admin token `token`, if it is one.
+    pub fn authenticate_admin(&self, token: &str) -> Result<String> {
+        self.store
+            .admin_token(&secrets::secret_hash(token))?
+            .ok_or(IssuerError::Unauthorized("admin token is unknown"))
+    }
+}
+
+/// Checks a name or short text: 1 to `max` bytes, no control characters.
+fn validate_text(what: &str, text: &str, max: usize) -> Result<()> {
+    if text.trim().is_empty() || text.len() > max || text.chars().any(char::is_control) {
+        return Err(IssuerError::Invalid(format!(
+            "{what} {text:?} must be 1 to {max} bytes of printable text"
+        )));
+    }
+    Ok(())
+}
+
+/// Masks a display name to its first character and `**`, unless it is already masked: a
+/// gate needs no more than that to tell riders apart at a glance.
+pub fn mask_name(name: &str) -> Result<String> {
+    let name = name.trim();
+    validate_text("rider name", name, xiaoge_pass::pass::NAME_MAX_LEN)?;
+    if name.contains('*') {
+        return Ok(name.to_owned());
+    }
+    let first: String = name.chars().take(1).collect();
+    Ok(format!("{first}**"))
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Every value behind these locks is a cache that stays consistent if a holder panicked.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_masked_unless_already_masked() {
+        assert_eq!(mask_name("黄小明").unwrap(), "黄**");
+        assert_eq!(mask_name("欧阳**").unwrap(), "欧阳**");
+        assert_eq!(mask_name("Li Lei").unwrap(), "L**");
+        assert!(mask_name("  ").is_err());
+    }
+}

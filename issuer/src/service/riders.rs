@@ -1,0 +1,250 @@
+//! The rider side: sessions from login links, and fresh codes, rate-limited per session.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use xiaoge_pass::pass::DEFAULT_LIFETIME;
+use xiaoge_pass::{CodeId, Pass, RiderId, RiderStatus, SiteId, UnixTime};
+
+use super::{Issuer, lock, mask_name, validate_text};
+use crate::error::{IssuerError, Result};
+use crate::model::{CodeResponse, SessionInfo};
+use crate::secrets;
+use crate::store::{RiderRow, RosterChange, SessionRider};
+
+/// How long a rider session lasts, in seconds: a working day.
+pub const SESSION_TTL: i64 = 12 * 3600;
+/// Seconds after which a rider page should fetch its next code.
+pub const REFRESH_AFTER: u32 = 30;
+/// Codes a session may fetch in a burst.
+pub const RATE_BURST: f64 = 10.0;
+/// Seconds to earn back one code fetch: a page refreshing every 30 s never comes close.
+pub const RATE_SECONDS_PER_CODE: f64 = 3.0;
+/// Sessions tracked before full buckets are forgotten.
+const LIMITER_CAPACITY: usize = 200_000;
+
+/// Per-session token buckets for code fetches. Kept in memory: behind a load balancer each
+/// issuer process limits on its own, which bounds a session at N times the rate.
+#[derive(Default)]
+pub(super) struct Limiter {
+    buckets: Mutex<HashMap<Vec<u8>, (f64, UnixTime)>>,
+}
+
+impl Limiter {
+    /// Takes one fetch from the bucket of `key`; `Err(seconds to wait)` when it is empty.
+    fn take(&self, key: &[u8], now: UnixTime) -> std::result::Result<(), i64> {
+        let mut buckets = lock(&self.buckets);
+        if buckets.len() > LIMITER_CAPACITY {
+            buckets.retain(|_, (tokens, at)| {
+                *tokens + now.since(*at) as f64 / RATE_SECONDS_PER_CODE < RATE_BURST
+            });
+        }
+        let (tokens, at) = buckets.entry(key.to_vec()).or_insert((RATE_BURST, now));
+        let earned = now.since(*at).max(0) as f64 / RATE_SECONDS_PER_CODE;
+        *tokens = (*tokens + earned).min(RATE_BURST);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(((1.0 - *tokens) * RATE_SECONDS_PER_CODE).ceil() as i64)
+        }
+    }
+}
+
+/// Refuses a rider who is not in good standing.
+pub(super) fn require_active(row: &RiderRow) -> Result<()> {
+    let status = match row.status {
+        RiderStatus::Valid => return Ok(()),
+        RiderStatus::Revoked => "revoked",
+        RiderStatus::Suspended => "suspended",
+    };
+    Err(IssuerError::RiderNotValid {
+        rider: row.id.to_string(),
+        status,
+    })
+}
+
+impl Issuer {
+    /// The rider with this pseudonym.
+    pub fn rider(&self, id: &RiderId) -> Result<RiderRow> {
+        self.store.rider(id)?.ok_or_else(|| IssuerError::NotFound {
+            what: "rider",
+            id: id.to_string(),
+        })
+    }
+
+    /// Registers one rider of `platform` (id or name), as the operator CLI does.
+    pub fn add_rider(
+        &self,
+        platform: &str,
+        platform_rider_id: &str,
+        name: &str,
+        now: UnixTime,
+    ) -> Result<RiderRow> {
+        validate_text("platform rider id", platform_rider_id, 128)?;
+        let change = RosterChange {
+            platform_rider_id: platform_rider_id.to_owned(),
+            name: mask_name(name)?,
+            status: RiderStatus::Valid,
+        };
+        let platform = self.platform(platform)?;
+        self.store.insert_rider(
+            &platform,
+            &change,
+            &mut || {
+                RiderId::try_from(secrets::rider_pseudonym()?)
+                    .map_err(|e| IssuerError::Invalid(e.to_string()))
+            },
+            now,
+        )
+    }
+
+    /// Sets a rider's status, which the next status list carries.
+    pub fn set_rider_status(
+        &self,
+        rider: &RiderId,
+        status: RiderStatus,
+        now: UnixTime,
+    ) -> Result<()> {
+        if self.store.set_rider_status(rider, status, now)? {
+            Ok(())
+        } else {
+            Err(IssuerError::NotFound {
+                what: "rider",
+                id: rider.to_string(),
+            })
+        }
+    }
+
+    /// Trades a login link's token for a new session; returns the session token.
+    pub fn start_session(&self, link_token: &str, now: UnixTime) -> Result<(String, SessionInfo)> {
+        let session = format!("xgs_{}", secrets::secret_hex()?);
+        let expires_at = now.plus(SESSION_TTL);
+        let rider = self
+            .store
+            .trade_login_link(
+                &secrets::secret_hash(link_token),
+                &secrets::secret_hash(&session),
+                now,
+                expires_at,
+            )?
+            .ok_or(IssuerError::Unauthorized(
+                "login link is unknown, already used or expired",
+            ))?;
+        let row = self.rider(&rider)?;
+        Ok((
+            session,
+            SessionInfo {
+                name: row.name,
+                platform: row.platform,
+                expires_at,
+            },
+        ))
+    }
+
+    /// The rider of a live session.
+    pub fn session(&self, session_token: &str, now: UnixTime) -> Result<SessionRider> {
+        self.store
+            .session(&secrets::secret_hash(session_token), now)?
+            .ok_or(IssuerError::Unauthorized("session is unknown or expired"))
+    }
+
+    /// Ends a session.
+    pub fn end_session(&self, session_token: &str) -> Result<()> {
+        self.store.end_session(&secrets::secret_hash(session_token))
+    }
+
+    /// A fresh code for a session's rider, bound to `site` if given; rate-limited.
+    pub fn code_for_session(
+        &self,
+        session_token: &str,
+        site: Option<SiteId>,
+        now: UnixTime,
+    ) -> Result<CodeResponse> {
+        let hash = secrets::secret_hash(session_token);
+        let session = self
+            .store
+            .session(&hash, now)?
+            .ok_or(IssuerError::Unauthorized("session is unknown or expired"))?;
+        self.rate_limit
+            .take(&hash, now)
+            .map_err(|retry_after| IssuerError::RateLimited { retry_after })?;
+        let (pass, code) = self.mint_for(session.rider, site, now)?;
+        Ok(CodeResponse {
+            code,
+            code_id: pass.code_id.to_string(),
+            issued_at: pass.issued_at,
+            expires_at: pass.expires_at,
+            refresh_after: REFRESH_AFTER,
+            site: pass.site,
+        })
+    }
+
+    /// Mints a code for `rider`, issued at `at`, bound to `site` if given.
+    pub fn mint(
+        &self,
+        rider: &RiderId,
+        site: Option<SiteId>,
+        at: UnixTime,
+    ) -> Result<(Pass, String)> {
+        let row = self.rider(rider)?;
+        self.mint_for(row, site, at)
+    }
+
+    fn mint_for(
+        &self,
+        row: RiderRow,
+        site: Option<SiteId>,
+        at: UnixTime,
+    ) -> Result<(Pass, String)> {
+        require_active(&row)?;
+        if let Some(site) = site {
+            if !self.store.site_exists(site)? {
+                return Err(IssuerError::NotFound {
+                    what: "site",
+                    id: site.to_string(),
+                });
+            }
+        }
+        let key = self.signing_key(at)?;
+        let pass = Pass {
+            issuer: self.name.clone(),
+            rider: row.id,
+            name: row.name,
+            platform: row.platform,
+            status_index: row.status_index,
+            site,
+            issued_at: at,
+            not_before: at,
+            expires_at: at.plus(DEFAULT_LIFETIME),
+            code_id: CodeId(secrets::random_bytes()?),
+        };
+        let text = pass
+            .mint(&key)
+            .map_err(|e| IssuerError::Invalid(format!("rider {}: {e}", pass.rider)))?;
+        Ok((pass, text))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_session_gets_a_burst_then_one_code_per_few_seconds() {
+        let limiter = Limiter::default();
+        let t = UnixTime(1_000);
+        for _ in 0..RATE_BURST as usize {
+            assert!(limiter.take(b"s", t).is_ok());
+        }
+        let wait = limiter.take(b"s", t).unwrap_err();
+        assert!(wait >= 1, "{wait}");
+        assert!(limiter.take(b"other", t).is_ok(), "buckets are per session");
+        assert!(
+            limiter
+                .take(b"s", t.plus(RATE_SECONDS_PER_CODE as i64))
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,319 @@
+//! The property side: sites with their guides and parking, gates and their enrollment and
+//! request signatures, bans (pushed to gates in the signed site bundle) and complaints.
+
+use sha2::{Digest, Sha256};
+use xiaoge_pass::api::{EnrollRequest, EnrollResponse};
+use xiaoge_pass::gate_auth::{self, EnrollmentToken};
+use xiaoge_pass::keys::{public_key_from_bytes, signature_valid};
+use xiaoge_pass::{RiderId, SiteBundle, SiteId, UnixTime};
+
+use super::{Issuer, SignedList, validate_text};
+use crate::error::{IssuerError, Result};
+use crate::model::{Ban, GateInfo, RiderComplaint, Site, SiteInput};
+use crate::secrets;
+use crate::store::GateRow;
+
+/// Most buildings in one site's guide.
+pub const MAX_BUILDINGS: usize = 500;
+/// Most parking spots at one site.
+pub const MAX_PARKING_SPOTS: usize = 200;
+/// Positions further than this from the main gate, in metres, are typos.
+const MAX_DISTANCE: f64 = 10_000.0;
+
+/// The headers that authenticate a gate request, as received.
+#[derive(Clone, Copy, Debug)]
+pub struct GateRequestAuth<'a> {
+    /// `x-xg-gate`.
+    pub gate: &'a str,
+    /// `x-xg-time`.
+    pub time: &'a str,
+    /// `x-xg-nonce`.
+    pub nonce: &'a str,
+    /// `x-xg-signature`.
+    pub signature: &'a str,
+}
+
+/// A site bundle as fetched: unchanged since the ETag the gate holds, or signed afresh.
+#[derive(Debug)]
+pub enum BundleFetch {
+    /// The gate's copy is current; the ETag.
+    NotModified(String),
+    /// A newly signed bundle.
+    Fresh(SignedList),
+}
+
+fn validate_site(input: &SiteInput) -> Result<()> {
+    validate_text(
+        "site name",
+        &input.name,
+        xiaoge_pass::site_bundle::SITE_NAME_MAX_LEN,
+    )?;
+    for (what, text, max) in [
+        ("address", &input.address, 300),
+        ("district", &input.district, 50),
+    ] {
+        if text.len() > max || text.chars().any(char::is_control) {
+            return Err(IssuerError::Invalid(format!(
+                "{what} {text:?} must be at most {max} bytes of printable text"
+            )));
+        }
+    }
+    if input.buildings.len() > MAX_BUILDINGS || input.parking.len() > MAX_PARKING_SPOTS {
+        return Err(IssuerError::Invalid(format!(
+            "{} buildings and {} parking spots; at most {MAX_BUILDINGS} and {MAX_PARKING_SPOTS}",
+            input.buildings.len(),
+            input.parking.len()
+        )));
+    }
+    let places = input
+        .buildings
+        .iter()
+        .map(|b| (&b.name, b.x, b.y))
+        .chain(input.parking.iter().map(|p| (&p.name, p.x, p.y)));
+    for (name, x, y) in places {
+        validate_text("building or parking name", name, 60)?;
+        if !(x.is_finite() && y.is_finite() && x.hypot(y) <= MAX_DISTANCE) {
+            return Err(IssuerError::Invalid(format!(
+                "{name:?} at ({x}, {y}) must be within {MAX_DISTANCE} m of the main gate"
+            )));
+        }
+    }
+    Ok(())
+}
+
+impl Issuer {
+    /// Adds a site.
+    pub fn add_site(&self, input: &SiteInput, now: UnixTime) -> Result<SiteId> {
+        validate_site(input)?;
+        self.store.insert_site(input, now)
+    }
+
+    /// Replaces a site's details, guide and parking.
+    pub fn update_site(&self, id: SiteId, input: &SiteInput) -> Result<Site> {
+        validate_site(input)?;
+        if !self.store.update_site(id, input)? {
+            return Err(not_found_site(id));
+        }
+        self.site(id)
+    }
+
+    /// The site with this id.
+    pub fn site(&self, id: SiteId) -> Result<Site> {
+        self.store.site(id)?.ok_or_else(|| not_found_site(id))
+    }
+
+    /// Every site.
+    pub fn sites(&self) -> Result<Vec<Site>> {
+        self.store.sites()
+    }
+
+    /// Adds a gate at `site`; returns its id and its one-time enrollment token.
+    pub fn add_gate(&self, site: SiteId, name: &str, now: UnixTime) -> Result<(u64, String)> {
+        validate_text("gate name", name, 200)?;
+        if !self.store.site_exists(site)? {
+            return Err(not_found_site(site));
+        }
+        let token = EnrollmentToken {
+            secret: secrets::secret_hex()?,
+            root_fingerprint: self.root_fingerprint(),
+        };
+        let id = self
+            .store
+            .insert_gate(site, name, &secrets::secret_hash(&token.secret), now)?;
+        Ok((id, token.to_string()))
+    }
+
+    /// The gates of a site, or of every site.
+    pub fn gates(&self, site: Option<SiteId>) -> Result<Vec<GateInfo>> {
+        if let Some(site) = site.filter(|s| !self.store.site_exists(*s).unwrap_or(true)) {
+            return Err(not_found_site(site));
+        }
+        self.store.gates(site)
+    }
+
+    /// Bans a rider from a site; its gates deny the rider after their next sync.
+    pub fn ban(&self, site: SiteId, rider: &RiderId, reason: &str, now: UnixTime) -> Result<()> {
+        validate_text("ban reason", reason, 500)?;
+        self.site_and_rider(site, rider)?;
+        self.store.ban(site, rider, reason, now)
+    }
+
+    /// Lifts a ban.
+    pub fn unban(&self, site: SiteId, rider: &RiderId) -> Result<()> {
+        if self.store.unban(site, rider)? {
+            Ok(())
+        } else {
+            Err(IssuerError::NotFound {
+                what: "ban",
+                id: format!("{rider} at site {site}"),
+            })
+        }
+    }
+
+    /// A site's bans.
+    pub fn bans(&self, site: SiteId) -> Result<Vec<Ban>> {
+        if !self.store.site_exists(site)? {
+            return Err(not_found_site(site));
+        }
+        self.store.bans(site)
+    }
+
+    /// Records a property's complaint about a rider, which the rider's platform sees in its
+    /// conduct report.
+    pub fn complain(&self, site: SiteId, complaint: &RiderComplaint, now: UnixTime) -> Result<u64> {
+        validate_text("complaint category", &complaint.category, 50)?;
+        if complaint.note.len() > 2000 {
+            return Err(IssuerError::Invalid(
+                "complaint note is longer than 2000 bytes".into(),
+            ));
+        }
+        self.site_and_rider(site, &complaint.rider)?;
+        self.store.insert_complaint(site, complaint, now)
+    }
+
+    fn site_and_rider(&self, site: SiteId, rider: &RiderId) -> Result<()> {
+        if !self.store.site_exists(site)? {
+            return Err(not_found_site(site));
+        }
+        self.rider(rider).map(drop)
+    }
+
+    /// Trades a one-time enrollment token for a gate identity bound to the gate's key.
+    pub fn enroll(&self, request: &EnrollRequest, now: UnixTime) -> Result<EnrollResponse> {
+        let token: EnrollmentToken = request
+            .token
+            .parse()
+            .map_err(|_| IssuerError::UnknownToken)?;
+        if token.root_fingerprint != self.root_fingerprint() {
+            return Err(IssuerError::UnknownToken);
+        }
+        let public = hex::decode(&request.public_key)
+            .ok()
+            .and_then(|b| public_key_from_bytes(&b).ok())
+            .ok_or_else(|| {
+                IssuerError::Invalid(format!(
+                    "public_key {:?} is not 64 hex digits of an Ed25519 key",
+                    request.public_key
+                ))
+            })?;
+        let gate = self
+            .store
+            .enroll_gate(&secrets::secret_hash(&token.secret), public.as_bytes(), now)?
+            .ok_or(IssuerError::UnknownToken)?;
+        let site = self.site(gate.site_id)?;
+        Ok(EnrollResponse {
+            gate_id: gate.id,
+            gate_name: gate.name,
+            site_id: site.id,
+            site_name: site.name,
+            issuer: self.name.clone(),
+            root_public_key: hex::encode(self.root.public().as_bytes()),
+        })
+    }
+
+    /// Checks a gate request's signature, time and nonce; returns the gate it comes from.
+    pub fn authenticate_gate(
+        &self,
+        method: &str,
+        path_and_query: &str,
+        auth: GateRequestAuth<'_>,
+        body: &[u8],
+        now: UnixTime,
+    ) -> Result<GateRow> {
+        let refuse = IssuerError::GateAuth;
+        let gate_id: u64 = auth
+            .gate
+            .parse()
+            .map_err(|_| refuse(format!("gate id {:?} is not a number", auth.gate)))?;
+        let time: i64 = auth
+            .time
+            .parse()
+            .map_err(|_| refuse(format!("time {:?} is not whole seconds", auth.time)))?;
+        let off = now.since(UnixTime(time));
+        if off.abs() > gate_auth::MAX_REQUEST_AGE {
+            return Err(refuse(format!(
+                "request time {time} is {off} s from the issuer's clock {now}; at most {} s is accepted",
+                gate_auth::MAX_REQUEST_AGE
+            )));
+        }
+        if !gate_auth::nonce_well_formed(auth.nonce) {
+            return Err(refuse(format!(
+                "nonce {:?} is not 32 lowercase hex digits",
+                auth.nonce
+            )));
+        }
+        let gate = self
+            .store
+            .gate(gate_id)?
+            .ok_or_else(|| refuse(format!("gate {gate_id} does not exist")))?;
+        let public = gate
+            .public_key
+            .as_deref()
+            .and_then(|k| public_key_from_bytes(k).ok())
+            .ok_or_else(|| refuse(format!("gate {gate_id} is not enrolled")))?;
+        let signature = hex::decode(auth.signature).unwrap_or_default();
+        let input = gate_auth::signing_input(method, path_and_query, time, auth.nonce, body);
+        if !signature_valid(&public, &input, &signature) {
+            return Err(refuse(format!(
+                "signature does not verify with gate {gate_id}'s key"
+            )));
+        }
+        if !self.store.remember_nonce(gate_id, auth.nonce, now)? {
+            return Err(refuse(format!(
+                "nonce {} was already used: a replayed request",
+                auth.nonce
+            )));
+        }
+        self.store
+            .forget_nonces(now.plus(-2 * gate_auth::MAX_REQUEST_AGE))?;
+        Ok(gate)
+    }
+
+    /// The signed bundle of a gate's site, unless it is unchanged since `held_etag`.
+    ///
+    /// The ETag covers the content, not the signing time, so an unchanged site costs a 304.
+    pub fn site_bundle(
+        &self,
+        site: SiteId,
+        held_etag: Option<&str>,
+        now: UnixTime,
+    ) -> Result<BundleFetch> {
+        let row = self.site(site)?;
+        let mut banned: Vec<RiderId> = self
+            .store
+            .bans(site)?
+            .into_iter()
+            .map(|b| b.rider)
+            .collect();
+        banned.sort();
+        let mut content = Sha256::new();
+        content.update(site.0.to_be_bytes());
+        content.update(row.name.as_bytes());
+        for rider in &banned {
+            content.update([0]);
+            content.update(rider.as_str().as_bytes());
+        }
+        let etag = format!("\"{}\"", hex::encode(&content.finalize()[..16]));
+        if held_etag == Some(etag.as_str()) {
+            return Ok(BundleFetch::NotModified(etag));
+        }
+        let bundle = SiteBundle {
+            issuer: self.name.clone(),
+            issued_at: now,
+            site,
+            name: row.name,
+            banned,
+        };
+        Ok(BundleFetch::Fresh(SignedList {
+            bytes: bundle.sign(&*self.signing_key(now)?),
+            etag,
+        }))
+    }
+}
+
+fn not_found_site(id: SiteId) -> IssuerError {
+    IssuerError::NotFound {
+        what: "site",
+        id: id.to_string(),
+    }
+}

@@ -1,0 +1,321 @@
+//! Sites with their building guides and parking, gates, bans and complaints.
+
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use xiaoge_pass::{RiderId, SiteId, UnixTime};
+
+use super::{Store, row_id, unique_to_conflict};
+use crate::error::{IssuerError, Result};
+use crate::model::{
+    Ban, Building, GateInfo, ParkingSpot, RiderComplaint, Site, SiteInput, SiteKind,
+};
+
+/// A gate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateRow {
+    /// Its id.
+    pub id: u64,
+    /// Its site.
+    pub site_id: SiteId,
+    /// Its name.
+    pub name: String,
+    /// The public key it registered at enrollment, once enrolled.
+    pub public_key: Option<Vec<u8>>,
+}
+
+fn replace_details(conn: &Connection, site: SiteId, input: &SiteInput) -> rusqlite::Result<()> {
+    conn.execute("DELETE FROM buildings WHERE site_id = ?1", [site.0])?;
+    conn.execute("DELETE FROM parking_spots WHERE site_id = ?1", [site.0])?;
+    let mut building =
+        conn.prepare_cached("INSERT INTO buildings (site_id, name, x, y) VALUES (?1, ?2, ?3, ?4)")?;
+    for b in &input.buildings {
+        building.execute(params![site.0, b.name, b.x, b.y])?;
+    }
+    let mut spot = conn.prepare_cached(
+        "INSERT INTO parking_spots (site_id, name, x, y, capacity) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    for p in &input.parking {
+        spot.execute(params![site.0, p.name, p.x, p.y, p.capacity])?;
+    }
+    Ok(())
+}
+
+fn read_site(conn: &Connection, id: SiteId) -> Result<Option<Site>> {
+    let head = conn
+        .prepare_cached("SELECT name, kind, address, district FROM sites WHERE id = ?1")?
+        .query_row([id.0], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })
+        .optional()?;
+    let Some((name, kind, address, district)) = head else {
+        return Ok(None);
+    };
+    let kind = SiteKind::parse(&kind)
+        .ok_or_else(|| IssuerError::Invalid(format!("site {id} has unknown kind {kind:?}")))?;
+    let buildings = conn
+        .prepare_cached("SELECT name, x, y FROM buildings WHERE site_id = ?1 ORDER BY rowid")?
+        .query_map([id.0], |r| {
+            Ok(Building {
+                name: r.get(0)?,
+                x: r.get(1)?,
+                y: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let parking = conn
+        .prepare_cached(
+            "SELECT name, x, y, capacity FROM parking_spots WHERE site_id = ?1 ORDER BY rowid",
+        )?
+        .query_map([id.0], |r| {
+            Ok(ParkingSpot {
+                name: r.get(0)?,
+                x: r.get(1)?,
+                y: r.get(2)?,
+                capacity: r.get(3)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Some(Site {
+        id,
+        name,
+        kind,
+        address,
+        district,
+        buildings,
+        parking,
+    }))
+}
+
+impl Store {
+    /// Adds a site with its guide and parking.
+    pub fn insert_site(&self, input: &SiteInput, now: UnixTime) -> Result<SiteId> {
+        self.write(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            tx.execute(
+                "INSERT INTO sites (name, kind, address, district, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    input.name,
+                    input.kind.as_str(),
+                    input.address,
+                    input.district,
+                    now.0
+                ],
+            )?;
+            let id = SiteId(row_id(&tx));
+            replace_details(&tx, id, input).map_err(|e| {
+                unique_to_conflict(e, || "building and parking names must be unique".into())
+            })?;
+            tx.commit()?;
+            Ok(id)
+        })
+    }
+
+    /// Replaces a site's details; `false` if no such site.
+    pub fn update_site(&self, id: SiteId, input: &SiteInput) -> Result<bool> {
+        self.write(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let changed = tx.execute(
+                "UPDATE sites SET name = ?2, kind = ?3, address = ?4, district = ?5 WHERE id = ?1",
+                params![
+                    id.0,
+                    input.name,
+                    input.kind.as_str(),
+                    input.address,
+                    input.district
+                ],
+            )?;
+            if changed == 0 {
+                return Ok(false);
+            }
+            replace_details(&tx, id, input).map_err(|e| {
+                unique_to_conflict(e, || "building and parking names must be unique".into())
+            })?;
+            tx.commit()?;
+            Ok(true)
+        })
+    }
+
+    /// The site with this id, with its guide and parking.
+    pub fn site(&self, id: SiteId) -> Result<Option<Site>> {
+        self.read(|c| read_site(c, id))
+    }
+
+    /// Every site, in id order.
+    pub fn sites(&self) -> Result<Vec<Site>> {
+        self.read(|c| {
+            let ids: Vec<u64> = c
+                .prepare("SELECT id FROM sites ORDER BY id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            ids.into_iter()
+                .filter_map(|id| read_site(c, SiteId(id)).transpose())
+                .collect()
+        })
+    }
+
+    /// Whether a site exists.
+    pub fn site_exists(&self, id: SiteId) -> Result<bool> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT 1 FROM sites WHERE id = ?1")?
+                .query_row([id.0], |_| Ok(()))
+                .optional()?
+                .is_some())
+        })
+    }
+
+    /// Adds a gate awaiting enrollment with the token whose hash is given.
+    pub fn insert_gate(
+        &self,
+        site: SiteId,
+        name: &str,
+        token_hash: &[u8],
+        now: UnixTime,
+    ) -> Result<u64> {
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO gates (site_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![site.0, name, token_hash, now.0],
+            )?;
+            Ok(row_id(c))
+        })
+    }
+
+    /// Enrolls the gate holding this token: records its key and burns the token.
+    pub fn enroll_gate(
+        &self,
+        token_hash: &[u8],
+        public_key: &[u8],
+        now: UnixTime,
+    ) -> Result<Option<GateRow>> {
+        let id: Option<u64> = self.write(|c| {
+            Ok(c.query_row(
+                "UPDATE gates SET public_key = ?2, enrolled_at = ?3, token_hash = NULL
+                 WHERE token_hash = ?1 AND public_key IS NULL
+                 RETURNING id",
+                params![token_hash, public_key, now.0],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })?;
+        match id {
+            Some(id) => self.gate(id),
+            None => Ok(None),
+        }
+    }
+
+    /// The gate with this id.
+    pub fn gate(&self, id: u64) -> Result<Option<GateRow>> {
+        self.read(|c| {
+            Ok(
+                c.prepare_cached("SELECT id, site_id, name, public_key FROM gates WHERE id = ?1")?
+                    .query_row([id], |r| {
+                        Ok(GateRow {
+                            id: r.get(0)?,
+                            site_id: SiteId(r.get(1)?),
+                            name: r.get(2)?,
+                            public_key: r.get(3)?,
+                        })
+                    })
+                    .optional()?,
+            )
+        })
+    }
+
+    /// The gates of a site, or of every site.
+    pub fn gates(&self, site: Option<SiteId>) -> Result<Vec<GateInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, site_id, name, enrolled_at, last_upload_at FROM gates
+                 WHERE ?1 IS NULL OR site_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([site.map(|s| s.0)], |r| {
+                Ok(GateInfo {
+                    id: r.get(0)?,
+                    site_id: SiteId(r.get(1)?),
+                    name: r.get(2)?,
+                    enrolled_at: r.get::<_, Option<i64>>(3)?.map(UnixTime),
+                    last_upload_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// Bans a rider from a site (or updates the reason).
+    pub fn ban(&self, site: SiteId, rider: &RiderId, reason: &str, now: UnixTime) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO site_bans (site_id, rider_id, reason, created_at) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (site_id, rider_id) DO UPDATE SET reason = excluded.reason",
+                params![site.0, rider.as_str(), reason, now.0],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Lifts a ban; `false` if there was none.
+    pub fn unban(&self, site: SiteId, rider: &RiderId) -> Result<bool> {
+        self.write(|c| {
+            Ok(c.execute(
+                "DELETE FROM site_bans WHERE site_id = ?1 AND rider_id = ?2",
+                params![site.0, rider.as_str()],
+            )? == 1)
+        })
+    }
+
+    /// A site's bans, oldest first.
+    pub fn bans(&self, site: SiteId) -> Result<Vec<Ban>> {
+        self.read(|c| {
+            let mut stmt = c.prepare_cached(
+                "SELECT rider_id, reason, created_at FROM site_bans WHERE site_id = ?1
+                 ORDER BY created_at, rider_id",
+            )?;
+            let rows = stmt.query_map([site.0], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, i64>(2)?,
+                ))
+            })?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (rider, reason, at) = row?;
+                out.push(Ban {
+                    rider: RiderId::try_from(rider)
+                        .map_err(|e| IssuerError::Invalid(format!("stored ban: {e}")))?,
+                    reason,
+                    created_at: UnixTime(at),
+                });
+            }
+            Ok(out)
+        })
+    }
+
+    /// Records a property's complaint about a rider.
+    pub fn insert_complaint(
+        &self,
+        site: SiteId,
+        complaint: &RiderComplaint,
+        now: UnixTime,
+    ) -> Result<u64> {
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO rider_complaints (site_id, rider_id, category, note, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    site.0,
+                    complaint.rider.as_str(),
+                    complaint.category,
+                    complaint.note,
+                    now.0
+                ],
+            )?;
+            Ok(row_id(c))
+        })
+    }
+}
