@@ -104,6 +104,21 @@ pub struct SiteInput {
     pub parking: Vec<ParkingSpot>,
 }
 
+impl SiteInput {
+    /// A site with only a name and a kind: no address, district, guide or parking yet.
+    #[must_use]
+    pub fn named(name: &str, kind: SiteKind) -> Self {
+        Self {
+            name: name.to_owned(),
+            kind,
+            address: String::new(),
+            district: String::new(),
+            buildings: Vec::new(),
+            parking: Vec::new(),
+        }
+    }
+}
+
 /// A site as stored.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Site {

@@ -66,6 +66,7 @@ pub fn write_png(text: &str, path: &Path) -> Result<QrImage> {
 mod tests {
     use super::*;
     use crate::Issuer;
+    use crate::model::{SiteInput, SiteKind};
     use crate::service::InitOptions;
     use xiaoge_pass::UnixTime;
 
@@ -75,7 +76,9 @@ mod tests {
         let now = UnixTime(1_767_225_600);
         let issuer = Issuer::init(&dir.path().join("i"), &InitOptions::default(), now).unwrap();
         issuer.add_platform("美团", now).unwrap();
-        let site = issuer.add_site("翠苑一区", now).unwrap();
+        let site = issuer
+            .add_site(&SiteInput::named("翠苑一区", SiteKind::Residential), now)
+            .unwrap();
         let rider = issuer.add_rider("美团", "mt-1", "黄小明", now).unwrap();
         let (_, text) = issuer.mint(&rider.id, Some(site), now).unwrap();
 

@@ -5,14 +5,11 @@
 //! images, put into camera-like frames and read back by the decoder. Only the camera and the
 //! network beyond loopback are absent.
 
-use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::mpsc;
-use std::thread::JoinHandle;
 use std::time::Instant;
 
-use anyhow::{Context, Result, anyhow, bail};
+use anyhow::{Context, Result, bail};
 use xiaoge_gate::gate::{Verdict, wall_clock};
 use xiaoge_gate::i18n::Lang;
 use xiaoge_gate::synthetic::{FrameStyle, camera_frame};
@@ -21,80 +18,6 @@ use xiaoge_issuer::model::{SiteInput, SiteKind};
 use xiaoge_issuer::service::InitOptions;
 use xiaoge_issuer::{Issuer, http, qr_image};
 use xiaoge_pass::RiderStatus;
-
-/// An issuer served on loopback from a background thread.
-struct Server {
-    addr: SocketAddr,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    thread: Option<JoinHandle<std::io::Result<()>>>,
-}
-
-impl Server {
-    fn start(issuer: &Arc<Issuer>, addr: SocketAddr) -> Result<Self> {
-        let (ready_tx, ready_rx) = mpsc::channel();
-        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-        let issuer = Arc::clone(issuer);
-        let thread = std::thread::Builder::new()
-            .name("demo-issuer".into())
-            .spawn(move || {
-                let runtime = tokio::runtime::Builder::new_multi_thread()
-                    .worker_threads(2)
-                    .enable_all()
-                    .build()?;
-                runtime.block_on(async move {
-                    let listener = tokio::net::TcpListener::bind(addr).await;
-                    let listener = match listener {
-                        Ok(l) => {
-                            let _ = ready_tx.send(l.local_addr());
-                            l
-                        }
-                        Err(e) => {
-                            let _ =
-                                ready_tx.send(Err(std::io::Error::new(e.kind(), e.to_string())));
-                            return Err(e);
-                        }
-                    };
-                    http::serve(issuer, listener, async {
-                        let _ = stop_rx.await;
-                    })
-                    .await
-                })
-            })
-            .context("starting the issuer thread")?;
-        let addr = ready_rx
-            .recv()
-            .context("the issuer thread ended before listening")?
-            .context("binding the issuer's port")?;
-        Ok(Self {
-            addr,
-            stop: Some(stop_tx),
-            thread: Some(thread),
-        })
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    fn stop(&mut self) -> Result<()> {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            thread
-                .join()
-                .map_err(|_| anyhow!("the issuer thread panicked"))?
-                .context("serving the issuer")?;
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.stop();
-    }
-}
 
 struct Narrator {
     lang: Lang,
@@ -195,7 +118,7 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
         ..InitOptions::default()
     };
     let issuer = Arc::new(Issuer::init(&root.join("issuer"), &options, now)?);
-    let mut server = Server::start(&issuer, "127.0.0.1:0".parse()?)?;
+    let mut server = http::Background::start(&issuer, "127.0.0.1:0".parse()?, 2)?;
     say.note(
         &format!("签发方 {} 位于 {}", issuer.name(), server.url()),
         &format!("issuer {} at {}", issuer.name(), server.url()),
@@ -207,14 +130,7 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
     );
     issuer.add_platform("美团", now)?;
     issuer.add_platform("饿了么", now)?;
-    let site = |name: &str| SiteInput {
-        name: name.into(),
-        kind: SiteKind::Residential,
-        address: String::new(),
-        district: "西湖区".into(),
-        buildings: Vec::new(),
-        parking: Vec::new(),
-    };
+    let site = |name: &str| SiteInput::named(name, SiteKind::Residential);
     let home = issuer.add_site(&site("翠苑一区"), now)?;
     let other = issuer.add_site(&site("西溪花园"), now)?;
     let (_, token) = issuer.add_gate(home, "东门", now)?;
@@ -329,7 +245,7 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
         "断网：签发方停止，门岗继续离线核验三个新码",
         "Network down: the issuer stops; the gate verifies three new codes offline",
     );
-    let addr = server.addr;
+    let addr = server.addr();
     server.stop()?;
     for seed in 10..13 {
         let (_, code) = issuer.mint(&huang.id, Some(home), wall_clock())?;
@@ -347,7 +263,7 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
         "网络恢复：同步两次，第二次不会重复上传",
         "Network back: sync twice; the second adds nothing",
     );
-    let mut server = Server::start(&issuer, addr)?;
+    let mut server = http::Background::start(&issuer, addr, 2)?;
     let first = sync::sync(&mut gate, wall_clock())?;
     let second = sync::sync(&mut gate, wall_clock())?;
     say.note(

@@ -7,6 +7,7 @@
 //! describes every route in [`ROUTES`], and a test keeps the two in step.
 
 mod admin;
+mod background;
 mod gate;
 mod platform;
 mod public;
@@ -30,6 +31,8 @@ use xiaoge_pass::api::{ErrorBody, ErrorDetail};
 use crate::error::IssuerError;
 use crate::model::RowError;
 use crate::service::Issuer;
+
+pub use background::Background;
 
 /// Largest request body accepted, in bytes: a full roster or entry upload fits with room.
 pub const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -194,10 +197,11 @@ impl IntoResponse for ApiError {
             rows: self.rows,
         };
         let mut response = (self.status, axum::Json(body)).into_response();
-        if let Some(seconds) = self.retry_after {
-            if let Ok(v) = HeaderValue::from_str(&seconds.to_string()) {
-                response.headers_mut().insert(header::RETRY_AFTER, v);
-            }
+        if let Some(v) = self
+            .retry_after
+            .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
+        {
+            response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response
     }

@@ -199,13 +199,13 @@ impl Issuer {
         at: UnixTime,
     ) -> Result<(Pass, String)> {
         require_active(&row)?;
-        if let Some(site) = site {
-            if !self.store.site_exists(site)? {
-                return Err(IssuerError::NotFound {
-                    what: "site",
-                    id: site.to_string(),
-                });
-            }
+        if let Some(site) = site
+            && !self.store.site_exists(site)?
+        {
+            return Err(IssuerError::NotFound {
+                what: "site",
+                id: site.to_string(),
+            });
         }
         let key = self.signing_key(at)?;
         let pass = Pass {

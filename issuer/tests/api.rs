@@ -1,0 +1,656 @@
+//! The issuer's API over real HTTP on loopback: every authorization boundary is tried and
+//! refused, and every route answers.
+
+// Test code: a failed expectation should stop the test where it happened.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Arc;
+
+use serde_json::{Value, json};
+use uuid::Uuid;
+use xiaoge_issuer::Issuer;
+use xiaoge_issuer::http::{self, Background, ROUTES};
+use xiaoge_issuer::model::{SiteInput, SiteKind};
+use xiaoge_issuer::service::InitOptions;
+use xiaoge_pass::api::{Decision, Entry, EntryMethod};
+use xiaoge_pass::gate_auth::{self, EnrollmentToken};
+use xiaoge_pass::{KeyPair, SiteBundle, SiteId, TrustList, UnixTime};
+
+/// A real issuer on an ephemeral loopback port.
+struct Api {
+    _dir: tempfile::TempDir,
+    issuer: Arc<Issuer>,
+    server: Background,
+    agent: ureq::Agent,
+}
+
+/// An answer: status, headers and body.
+struct Answer {
+    status: u16,
+    headers: ureq::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Answer {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or(Value::Null)
+    }
+
+    fn code(&self) -> String {
+        self.json()["error"]["code"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    }
+}
+
+impl Api {
+    fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = Arc::new(
+            Issuer::init(
+                &dir.path().join("issuer"),
+                &InitOptions::default(),
+                http::now(),
+            )
+            .unwrap(),
+        );
+        let server = Background::start(&issuer, "127.0.0.1:0".parse().unwrap(), 2).unwrap();
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .build()
+            .new_agent();
+        Self {
+            _dir: dir,
+            issuer,
+            server,
+            agent,
+        }
+    }
+
+    fn call(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, String)],
+        body: Option<Value>,
+    ) -> Answer {
+        let mut request = ureq::http::Request::builder()
+            .method(method)
+            .uri(format!("{}{path}", self.server.url()));
+        for (name, value) in headers {
+            request = request.header(*name, value);
+        }
+        let response = match body {
+            Some(body) => self.agent.run(
+                request
+                    .header("content-type", "application/json")
+                    .body(serde_json::to_vec(&body).unwrap())
+                    .unwrap(),
+            ),
+            None => self.agent.run(request.body(()).unwrap()),
+        };
+        let mut response = response.unwrap();
+        Answer {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.body_mut().read_to_vec().unwrap(),
+        }
+    }
+
+    fn site(&self, name: &str) -> SiteId {
+        let input = SiteInput::named(name, SiteKind::Residential);
+        self.issuer.add_site(&input, http::now()).unwrap()
+    }
+
+    fn platform(&self, name: &str) -> String {
+        self.issuer.add_platform(name, http::now()).unwrap().1
+    }
+
+    fn enrolled_gate(&self, site: SiteId, name: &str) -> (u64, KeyPair) {
+        let (_, token) = self.issuer.add_gate(site, name, http::now()).unwrap();
+        let key = KeyPair::from_seed(seed());
+        let answer = self.call(
+            "POST",
+            "/v1/gates/enroll",
+            &[],
+            Some(json!({"token": token, "public_key": hex::encode(key.public().as_bytes())})),
+        );
+        assert_eq!(answer.status, 200, "{:?}", answer.json());
+        (answer.json()["gate_id"].as_u64().unwrap(), key)
+    }
+}
+
+fn seed() -> [u8; 32] {
+    let mut s = [0u8; 32];
+    getrandom::fill(&mut s).unwrap();
+    s
+}
+
+fn bearer(token: &str) -> Vec<(&'static str, String)> {
+    vec![("authorization", format!("Bearer {token}"))]
+}
+
+/// The signature headers for a gate request.
+fn signed(
+    gate: u64,
+    key: &KeyPair,
+    method: &str,
+    path: &str,
+    body: &[u8],
+    time: UnixTime,
+    nonce: &str,
+) -> Vec<(&'static str, String)> {
+    let input = gate_auth::signing_input(method, path, time.0, nonce, body);
+    vec![
+        (gate_auth::GATE_HEADER, gate.to_string()),
+        (gate_auth::TIME_HEADER, time.0.to_string()),
+        (gate_auth::NONCE_HEADER, nonce.to_owned()),
+        (gate_auth::SIGNATURE_HEADER, hex::encode(key.sign(&input))),
+    ]
+}
+
+fn nonce() -> String {
+    hex::encode(&seed()[..16])
+}
+
+fn entry(gate: u64, site: SiteId) -> Entry {
+    Entry {
+        id: Uuid::now_v7(),
+        gate_id: gate,
+        site_id: site,
+        recorded_at: http::now(),
+        method: EntryMethod::Scan,
+        decision: Decision::Allow,
+        reason: None,
+        rider: None,
+        code_id: None,
+    }
+}
+
+/// Uploads `entries` signed as `gate` with `key`, at `time` with `nonce`.
+fn upload(
+    api: &Api,
+    gate: u64,
+    key: &KeyPair,
+    entries: &[Entry],
+    time: UnixTime,
+    nonce: &str,
+) -> Answer {
+    let body = json!({ "entries": entries });
+    let bytes = serde_json::to_vec(&body).unwrap();
+    let headers = signed(gate, key, "POST", "/v1/gate/entries", &bytes, time, nonce);
+    api.call("POST", "/v1/gate/entries", &headers, Some(body))
+}
+
+/// Today in China Standard Time, `YYYY-MM-DD`.
+fn today() -> String {
+    chrono::DateTime::from_timestamp(http::now().0 + 8 * 3600, 0)
+        .unwrap()
+        .format("%Y-%m-%d")
+        .to_string()
+}
+
+#[test]
+fn every_route_is_served() {
+    let api = Api::new();
+    for (method, path) in ROUTES {
+        let concrete = path
+            .replace("{platform_rider_id}", "nobody")
+            .replace("{site_id}", "1")
+            .replace("{rider_id}", "R1");
+        let answer = api.call(method, &concrete, &[], None);
+        let fell_through =
+            answer.status == 404 && answer.json()["error"]["message"] == "no such endpoint";
+        assert!(
+            !fell_through && answer.status != 405,
+            "{method} {path} is not routed: {}",
+            answer.status
+        );
+    }
+    let openapi = api.call("GET", "/v1/openapi.json", &[], None);
+    assert_eq!(openapi.json()["openapi"], "3.1.0");
+}
+
+#[test]
+fn admin_routes_need_an_admin_token() {
+    let api = Api::new();
+    let platform_key = api.platform("美团");
+    let token = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let admin_routes = ROUTES
+        .iter()
+        .filter(|(_, p)| p.starts_with("/v1/admin") || *p == "/v1/stats");
+    for (method, path) in admin_routes {
+        let path = path.replace("{site_id}", "1").replace("{rider_id}", "R1");
+        for headers in [vec![], bearer("xga_not-a-token"), bearer(&platform_key)] {
+            let answer = api.call(method, &path, &headers, Some(json!({})));
+            assert_eq!(answer.status, 401, "{method} {path} with {headers:?}");
+            assert_eq!(answer.code(), "unauthorized");
+        }
+    }
+    let stats = api.call("GET", "/v1/stats", &bearer(&token), None);
+    assert_eq!(stats.status, 200);
+    assert!(stats.json()["targets"].is_array());
+}
+
+#[test]
+fn a_platform_sees_and_changes_only_its_own_riders() {
+    let api = Api::new();
+    let meituan = api.platform("美团");
+    let eleme = api.platform("饿了么");
+    for headers in [vec![], bearer("xgp_wrong")] {
+        let answer = api.call(
+            "POST",
+            "/v1/platform/riders",
+            &headers,
+            Some(json!({"riders": []})),
+        );
+        assert_eq!(answer.status, 401, "{headers:?}");
+    }
+    let roster =
+        json!({"riders": [{"platform_rider_id": "mt-1", "name": "黄小明", "status": "active"}]});
+    let created = api.call(
+        "POST",
+        "/v1/platform/riders",
+        &bearer(&meituan),
+        Some(roster),
+    );
+    assert_eq!(created.status, 200, "{:?}", created.json());
+    assert_eq!(created.json()["results"][0]["created"], true);
+
+    // 饿了么 cannot see, suspend, or log in 美团's rider, even by the same platform rider id.
+    let peek = api.call("GET", "/v1/platform/riders/mt-1", &bearer(&eleme), None);
+    assert_eq!(peek.status, 404);
+    let suspend = api.call(
+        "PUT",
+        "/v1/platform/riders/mt-1/status",
+        &bearer(&eleme),
+        Some(json!({"status": "suspended"})),
+    );
+    assert_eq!(suspend.status, 404);
+    let link = api.call(
+        "POST",
+        "/v1/platform/riders/mt-1/login-link",
+        &bearer(&eleme),
+        None,
+    );
+    assert_eq!(link.status, 404);
+    let own = api.call("GET", "/v1/platform/riders/mt-1", &bearer(&meituan), None);
+    assert_eq!(own.json()["status"], "active");
+    assert_eq!(own.json()["name"], "黄**");
+
+    // Entries of 美团's rider show in 美团's conduct report and never in 饿了么's.
+    let site = api.site("翠苑一区");
+    let (gate, key) = api.enrolled_gate(site, "东门");
+    let rider_id = own.json()["rider_id"].as_str().unwrap().to_owned();
+    let mut seen = entry(gate, site);
+    seen.rider = Some(rider_id.parse().unwrap());
+    seen.decision = Decision::Deny;
+    seen.reason = Some("expired".into());
+    assert_eq!(
+        upload(&api, gate, &key, &[seen], http::now(), &nonce()).status,
+        200
+    );
+    let day = today();
+    let range = format!("/v1/platform/conduct?from={day}&to={day}");
+    let mine = api.call("GET", &range, &bearer(&meituan), None).json();
+    assert_eq!(mine[0]["platform_rider_id"], "mt-1");
+    assert_eq!(
+        (mine[0]["entries"].as_u64(), mine[0]["denials"].as_u64()),
+        (Some(1), Some(1))
+    );
+    let theirs = api.call("GET", &range, &bearer(&eleme), None);
+    assert_eq!(theirs.status, 200);
+    assert_eq!(theirs.json(), json!([]));
+}
+
+#[test]
+fn a_roster_batch_is_all_or_nothing_with_every_bad_row_reported() {
+    let api = Api::new();
+    let key = api.platform("美团");
+    let batch = json!({"riders": [
+        {"platform_rider_id": "mt-1", "name": "黄小明", "status": "active"},
+        {"platform_rider_id": "mt-2", "name": "   ", "status": "active"},
+        {"platform_rider_id": "mt-1", "name": "黄小明", "status": "active"},
+        {"platform_rider_id": "mt-3", "name": "李大伟", "status": "suspended"}
+    ]});
+    let answer = api.call("POST", "/v1/platform/riders", &bearer(&key), Some(batch));
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.code(), "roster_rejected");
+    let rows = answer.json()["rows"].clone();
+    assert_eq!(rows[0]["index"], 1);
+    assert_eq!(rows[0]["code"], "invalid_name");
+    assert_eq!(rows[1]["index"], 2);
+    assert_eq!(rows[1]["code"], "duplicate_in_batch");
+    assert_eq!(
+        api.issuer.platforms().unwrap()[0].riders,
+        0,
+        "nothing was applied"
+    );
+}
+
+#[test]
+fn a_login_link_works_once_and_not_after_it_expires() {
+    let api = Api::new();
+    let key = api.platform("美团");
+    let roster =
+        json!({"riders": [{"platform_rider_id": "mt-1", "name": "黄小明", "status": "active"}]});
+    let rider_id = api
+        .call("POST", "/v1/platform/riders", &bearer(&key), Some(roster))
+        .json()["results"][0]["rider_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let link = api
+        .call(
+            "POST",
+            "/v1/platform/riders/mt-1/login-link",
+            &bearer(&key),
+            None,
+        )
+        .json();
+    let token = link["token"].as_str().unwrap().to_owned();
+    assert!(link["url"].as_str().unwrap().ends_with(&token));
+
+    let session = api.call(
+        "POST",
+        "/v1/rider/session",
+        &[],
+        Some(json!({"token": token})),
+    );
+    assert_eq!(session.status, 200, "{:?}", session.json());
+    let cookie = session.headers["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let again = api.call(
+        "POST",
+        "/v1/rider/session",
+        &[],
+        Some(json!({"token": token})),
+    );
+    assert_eq!(again.status, 401, "a login link works once");
+
+    // A link made eleven minutes ago has expired.
+    let old = api
+        .issuer
+        .login_link_for(&rider_id.parse().unwrap(), http::now().plus(-660))
+        .unwrap();
+    let expired = api.call(
+        "POST",
+        "/v1/rider/session",
+        &[],
+        Some(json!({"token": old.token})),
+    );
+    assert_eq!(expired.status, 401);
+    assert_eq!(expired.code(), "unauthorized");
+
+    // With the cookie, codes; without it or with a forged one, nothing.
+    let session_cookie = cookie.split(';').next().unwrap().to_owned();
+    let code = api.call(
+        "GET",
+        "/v1/rider/code",
+        &[("cookie", session_cookie.clone())],
+        None,
+    );
+    assert_eq!(code.status, 200);
+    assert!(code.json()["code"].as_str().unwrap().starts_with("XG1:"));
+    assert_eq!(code.json()["refresh_after"], 30);
+    for headers in [vec![], vec![("cookie", "xg_session=xgs_forged".to_owned())]] {
+        assert_eq!(
+            api.call("GET", "/v1/rider/code", &headers, None).status,
+            401
+        );
+    }
+
+    // A suspended rider's session gets no code.
+    let suspended = api.call(
+        "PUT",
+        "/v1/platform/riders/mt-1/status",
+        &bearer(&key),
+        Some(json!({"status": "suspended"})),
+    );
+    assert_eq!(suspended.json()["status"], "suspended");
+    let refused = api.call("GET", "/v1/rider/code", &[("cookie", session_cookie)], None);
+    assert_eq!(refused.status, 403);
+    assert_eq!(refused.code(), "rider_not_valid");
+}
+
+#[test]
+fn a_rider_fetching_codes_too_fast_is_slowed_down() {
+    let api = Api::new();
+    api.platform("美团");
+    let rider = api
+        .issuer
+        .add_rider("美团", "mt-1", "黄小明", http::now())
+        .unwrap();
+    let link = api.issuer.login_link_for(&rider.id, http::now()).unwrap();
+    let session = api.call(
+        "POST",
+        "/v1/rider/session",
+        &[],
+        Some(json!({"token": link.token})),
+    );
+    let cookie = session.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let statuses: Vec<u16> = (0..10)
+        .map(|_| {
+            api.call("GET", "/v1/rider/code", &[("cookie", cookie.clone())], None)
+                .status
+        })
+        .collect();
+    assert!(statuses.iter().all(|s| *s == 200), "{statuses:?}");
+    let limited = api.call("GET", "/v1/rider/code", &[("cookie", cookie)], None);
+    assert_eq!(limited.status, 429);
+    assert_eq!(limited.code(), "rate_limited");
+    assert!(limited.headers.contains_key("retry-after"));
+}
+
+#[test]
+fn an_enrollment_token_works_once_and_only_for_this_issuer() {
+    let api = Api::new();
+    let site = api.site("翠苑一区");
+    let (_, token) = api.issuer.add_gate(site, "东门", http::now()).unwrap();
+    let enroll = |token: &str| {
+        let key = KeyPair::from_seed(seed());
+        api.call(
+            "POST",
+            "/v1/gates/enroll",
+            &[],
+            Some(json!({"token": token, "public_key": hex::encode(key.public().as_bytes())})),
+        )
+    };
+    let mut foreign: EnrollmentToken = token.parse().unwrap();
+    foreign.root_fingerprint = "00".repeat(16);
+    assert_eq!(
+        enroll(&foreign.to_string()).status,
+        401,
+        "a token for another issuer"
+    );
+    assert_eq!(enroll(&token).status, 200);
+    let twice = enroll(&token);
+    assert_eq!(twice.status, 401);
+    assert_eq!(twice.code(), "unknown_token");
+}
+
+#[test]
+fn a_gate_cannot_act_as_another_nor_replay_a_request() {
+    let api = Api::new();
+    let site = api.site("翠苑一区");
+    let (east, east_key) = api.enrolled_gate(site, "东门");
+    let (west, west_key) = api.enrolled_gate(site, "西门");
+    let now = http::now();
+
+    let unsigned = api.call(
+        "POST",
+        "/v1/gate/entries",
+        &[],
+        Some(json!({"entries": [entry(east, site)]})),
+    );
+    assert_eq!(unsigned.status, 401);
+    assert_eq!(unsigned.code(), "gate_auth_failed");
+
+    let impostor = upload(&api, east, &west_key, &[entry(east, site)], now, &nonce());
+    assert_eq!(impostor.status, 401, "west's key cannot sign as east");
+    let smuggled = upload(&api, west, &west_key, &[entry(east, site)], now, &nonce());
+    assert_eq!(smuggled.status, 422, "west cannot upload east's entries");
+    let stale = upload(
+        &api,
+        east,
+        &east_key,
+        &[entry(east, site)],
+        now.plus(-400),
+        &nonce(),
+    );
+    assert_eq!(stale.status, 401, "a request from 400 s ago");
+    assert!(api.issuer.entries().unwrap().is_empty());
+
+    let once = nonce();
+    let entries = [entry(east, site), entry(east, site)];
+    let first = upload(&api, east, &east_key, &entries, now, &once);
+    assert_eq!(first.status, 200);
+    assert_eq!(first.json()["results"][0]["outcome"], "stored");
+    let replay = upload(&api, east, &east_key, &entries, now, &once);
+    assert_eq!(replay.status, 401, "the same signed request again");
+    assert!(
+        replay.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("replayed")
+    );
+    let retry = upload(&api, east, &east_key, &entries, now, &nonce());
+    assert_eq!(
+        retry.json()["results"][1]["outcome"],
+        "duplicate",
+        "a retried upload stores nothing twice"
+    );
+    assert_eq!(api.issuer.entries().unwrap().len(), 2);
+}
+
+#[test]
+fn a_gate_gets_its_own_sites_bans_in_a_signed_bundle_with_etags() {
+    let api = Api::new();
+    api.platform("美团");
+    let home = api.site("翠苑一区");
+    let other = api.site("西溪花园");
+    let (gate, key) = api.enrolled_gate(home, "东门");
+    let banned_here = api
+        .issuer
+        .add_rider("美团", "mt-1", "黄小明", http::now())
+        .unwrap();
+    let banned_there = api
+        .issuer
+        .add_rider("美团", "mt-2", "李大伟", http::now())
+        .unwrap();
+    api.issuer
+        .ban(home, &banned_here.id, "超速", http::now())
+        .unwrap();
+    api.issuer
+        .ban(other, &banned_there.id, "超速", http::now())
+        .unwrap();
+
+    let fetch = |etag: Option<&str>| {
+        let mut headers = signed(
+            gate,
+            &key,
+            "GET",
+            "/v1/gate/site-bundle",
+            &[],
+            http::now(),
+            &nonce(),
+        );
+        if let Some(etag) = etag {
+            headers.push(("if-none-match", etag.to_owned()));
+        }
+        api.call("GET", "/v1/gate/site-bundle", &headers, None)
+    };
+    assert_eq!(
+        api.call("GET", "/v1/gate/site-bundle", &[], None).status,
+        401
+    );
+    let first = fetch(None);
+    assert_eq!(first.status, 200);
+    let trust_bytes = api.call("GET", "/v1/trust-list", &[], None).body;
+    let trust = TrustList::open(&trust_bytes, &api.issuer.root_public()).unwrap();
+    let bundle = SiteBundle::open(&first.body, &trust).unwrap();
+    assert_eq!(bundle.site, home);
+    assert_eq!(bundle.banned, vec![banned_here.id.clone()]);
+
+    let etag = first.headers["etag"].to_str().unwrap().to_owned();
+    assert_eq!(fetch(Some(&etag)).status, 304, "unchanged bans cost a 304");
+    api.issuer.unban(home, &banned_here.id).unwrap();
+    let changed = fetch(Some(&etag));
+    assert_eq!(changed.status, 200);
+    assert!(
+        SiteBundle::open(&changed.body, &trust)
+            .unwrap()
+            .banned
+            .is_empty()
+    );
+
+    for path in ["/v1/trust-list", "/v1/status-list"] {
+        let first = api.call("GET", path, &[], None);
+        assert_eq!(first.headers["content-type"], "application/cose");
+        let etag = first.headers["etag"].to_str().unwrap().to_owned();
+        assert_eq!(
+            api.call("GET", path, &[("if-none-match", etag)], None)
+                .status,
+            304,
+            "{path}"
+        );
+    }
+}
+
+#[test]
+fn a_rotated_key_is_announced_before_it_signs_and_kept_until_its_codes_expire() {
+    let api = Api::new();
+    api.platform("美团");
+    let rider = api
+        .issuer
+        .add_rider("美团", "mt-1", "黄小明", http::now())
+        .unwrap();
+    let now = http::now();
+    let first_key = api.issuer.keys(now).unwrap()[0].kid.clone();
+    let new_key = api.issuer.rotate_keys(7, now).unwrap();
+
+    let bytes = api.call("GET", "/v1/trust-list", &[], None).body;
+    let list = TrustList::open(&bytes, &api.issuer.root_public()).unwrap();
+    let kids: Vec<String> = list.keys.iter().map(|k| k.kid.to_string()).collect();
+    assert_eq!(
+        kids,
+        [first_key.clone(), new_key.kid.clone()],
+        "announced a week ahead"
+    );
+
+    let signed_by = |at: UnixTime| {
+        let (_, text) = api.issuer.mint(&rider.id, None, at).unwrap();
+        xiaoge_pass::pass::inspect(&text).unwrap().0.to_string()
+    };
+    assert_eq!(
+        signed_by(now.plus(3600)),
+        first_key,
+        "the old key signs until the new one starts"
+    );
+    assert_eq!(
+        signed_by(now.plus(8 * 86_400)),
+        new_key.kid,
+        "the new key signs from its start"
+    );
+    let states = |at| -> Vec<&str> {
+        api.issuer
+            .keys(at)
+            .unwrap()
+            .iter()
+            .map(|k| k.state)
+            .collect()
+    };
+    assert_eq!(states(now), ["signing", "announced"]);
+    assert_eq!(states(now.plus(7 * 86_400 + 60)), ["retiring", "signing"]);
+    assert_eq!(states(now.plus(9 * 86_400)), ["retired", "signing"]);
+}
