@@ -124,12 +124,16 @@ async fn exchange(
 }
 
 /// Drives `connections` keep-alive connections for `seconds`, each sending the requests
-/// `make(connection, i)` gives, and tallies the answers.
+/// `make(connection, i)` gives, and tallies the answers. Without a `rate` each connection
+/// sends as fast as answers come (the most the server can do); with one, the connections
+/// share that many requests a second on a fixed schedule, and latency counts from when a
+/// request was due, so a stalled server is not hidden by requests it delayed.
 fn drive(
     addr: &str,
     connections: usize,
     seconds: u64,
-    make: Arc<dyn Fn(usize, usize) -> Vec<u8> + Send + Sync>,
+    rate: Option<f64>,
+    make: Arc<dyn Fn(usize, usize) -> Option<Vec<u8>> + Send + Sync>,
 ) -> (Tally, f64) {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -149,10 +153,23 @@ fn drive(
                 let mut read = AsyncBufReader::new(read);
                 let mut tally = Tally::default();
                 let mut i = 0;
+                let interval = rate.map(|r| Duration::from_secs_f64(connections as f64 / r));
+                let offset = interval.map_or(Duration::ZERO, |iv| {
+                    iv.mul_f64(c as f64 / connections as f64)
+                });
                 while Instant::now() < deadline {
-                    let request = make(c, i);
+                    let Some(request) = make(c, i) else {
+                        break;
+                    };
+                    let sent = match interval {
+                        Some(iv) => {
+                            let due = start + offset + iv * u32::try_from(i).unwrap_or(u32::MAX);
+                            tokio::time::sleep_until(due.into()).await;
+                            due
+                        }
+                        None => Instant::now(),
+                    };
                     i += 1;
-                    let sent = Instant::now();
                     match exchange(&mut read, &mut write, &request).await {
                         Ok((200, _)) => tally
                             .latencies
@@ -180,7 +197,9 @@ fn drive(
 fn main() {
     let seconds = env_or("LOAD_SECONDS", 10) as u64;
     let connections = env_or("LOAD_CONNECTIONS", 64);
-    let sessions = env_or("LOAD_SESSIONS", 6000);
+    // Each session may take a burst of 10 codes, then one per 3 s: enough sessions that the
+    // rate limit never answers for the server.
+    let sessions = env_or("LOAD_SESSIONS", 20_000);
     let riders = env_or("LOAD_RIDERS", 1_000_000);
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("issuer");
@@ -237,23 +256,34 @@ fn main() {
     // Codes: each connection walks its own slice of the sessions, as many riders' phones do.
     let cookies = Arc::new(cookies);
     let host = addr.clone();
-    let make_code: Arc<dyn Fn(usize, usize) -> Vec<u8> + Send + Sync> = Arc::new(move |c, i| {
-        let cookie = &cookies[(i * connections + c) % cookies.len()];
-        format!(
-            "GET /v1/rider/code HTTP/1.1\r\nhost: {host}\r\ncookie: xg_session={cookie}\r\n\r\n"
-        )
-        .into_bytes()
-    });
-    let (tally, elapsed) = drive(&addr, connections, seconds, make_code);
+    let make_code: Arc<dyn Fn(usize, usize) -> Option<Vec<u8>> + Send + Sync> = Arc::new(
+        move |c, i| {
+            let cookie = &cookies[(i * connections + c) % cookies.len()];
+            Some(
+                format!(
+                    "GET /v1/rider/code HTTP/1.1\r\nhost: {host}\r\ncookie: xg_session={cookie}\r\n\r\n"
+                )
+                .into_bytes(),
+            )
+        },
+    );
+    let (tally, elapsed) = drive(&addr, connections, seconds, None, Arc::clone(&make_code));
     tally.report(
-        &format!("codes minted, {connections} connections"),
+        &format!("codes minted, {connections} connections, as fast as answered"),
+        elapsed,
+        1,
+    );
+    let paced = env_or("LOAD_CODE_RATE", 5000);
+    let (tally, elapsed) = drive(&addr, connections, seconds, Some(paced as f64), make_code);
+    tally.report(
+        &format!("codes minted, {connections} connections, paced at {paced}/s"),
         elapsed,
         1,
     );
 
     // Entries: signed uploads of 500 fresh entries each, prepared before the clock starts so
     // that the generator's own signing is not measured.
-    let batches_per_gate = env_or("LOAD_UPLOADS_PER_GATE", 150);
+    let batches_per_gate = env_or("LOAD_UPLOADS_PER_GATE", 300);
     let t = Instant::now();
     let mut prepared: Vec<Vec<Vec<u8>>> = Vec::new();
     for (gate, key) in &gates {
@@ -303,17 +333,10 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
     let prepared = Arc::new(prepared);
-    let empty = format!("GET /healthz HTTP/1.1\r\nhost: {addr}\r\n\r\n").into_bytes();
-    let make_upload: Arc<dyn Fn(usize, usize) -> Vec<u8> + Send + Sync> =
-        Arc::new(move |c, i| prepared[c].get(i).cloned().unwrap_or_else(|| empty.clone()));
-    let (tally, elapsed) = drive(&addr, uploaders, seconds, make_upload);
-    let healthz_filler = tally
-        .latencies
-        .len()
-        .saturating_sub(uploaders * batches_per_gate);
-    if healthz_filler > 0 {
-        println!("(the prepared uploads ran out; raise LOAD_UPLOADS_PER_GATE for a longer run)");
-    }
+    let make_upload: Arc<dyn Fn(usize, usize) -> Option<Vec<u8>> + Send + Sync> =
+        Arc::new(move |c, i| prepared[c].get(i).cloned());
+    // Runs until the prepared uploads are used up or the time is over, whichever comes first.
+    let (tally, elapsed) = drive(&addr, uploaders, seconds, None, make_upload);
     tally.report(
         &format!("entries ingested, {uploaders} gates uploading batches of 500"),
         elapsed,
@@ -325,23 +348,33 @@ fn main() {
     let issuer = Issuer::open(&data).unwrap();
     let t = Instant::now();
     let mut made = 0;
+    // Revocations fall at random: a regular pattern would compress far better than life.
+    let mut dice = 0x9E37_79B9_7F4A_7C15_u64;
+    let mut revoked = 0;
     while made < riders {
         let rows: Vec<RosterRow> = (made..(made + 10_000).min(riders))
-            .map(|i| RosterRow {
-                platform_rider_id: format!("m-{i}"),
-                name: "李**".into(),
-                status: if i % 100 == 7 {
-                    RosterStatus::Revoked
-                } else {
-                    RosterStatus::Active
-                },
+            .map(|i| {
+                dice ^= dice << 13;
+                dice ^= dice >> 7;
+                dice ^= dice << 17;
+                let revoke = dice.is_multiple_of(100);
+                revoked += usize::from(revoke);
+                RosterRow {
+                    platform_rider_id: format!("m-{i}"),
+                    name: "李**".into(),
+                    status: if revoke {
+                        RosterStatus::Revoked
+                    } else {
+                        RosterStatus::Active
+                    },
+                }
             })
             .collect();
         made += rows.len();
         issuer.upsert_roster(&platform, &rows, now).unwrap();
     }
     println!(
-        "registered {riders} more riders (1% revoked) in {:.1} s",
+        "registered {riders} more riders ({revoked} revoked, at random) in {:.1} s",
         t.elapsed().as_secs_f64()
     );
     let mut times = Vec::new();

@@ -39,6 +39,12 @@ pub enum IssuerError {
     /// No signing key may sign at the requested time.
     #[error("no signing key may sign at {0}; rotate or add a key valid then")]
     NoSigningKey(i64),
+    /// A request body is not the JSON the endpoint expects.
+    #[error("request body is not the expected JSON: {0}")]
+    BadJson(String),
+    /// Something the issuer must have published first is missing (run `init` again?).
+    #[error("{0}")]
+    NotReady(String),
     /// The caller's credentials are missing or unknown.
     #[error("{0}")]
     Unauthorized(&'static str),

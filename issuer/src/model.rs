@@ -176,13 +176,17 @@ pub struct Ban {
     pub rider: RiderId,
     /// Why, in the property's words.
     pub reason: String,
-    /// When.
-    #[serde(default = "epoch")]
+    /// When the ban was first made (a new reason keeps this time).
     pub created_at: UnixTime,
 }
 
-fn epoch() -> UnixTime {
-    UnixTime(0)
+/// `POST /v1/admin/sites/{id}/bans`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewBan {
+    /// The rider's pseudonym.
+    pub rider: RiderId,
+    /// Why, in the property's words.
+    pub reason: String,
 }
 
 /// A property's complaint about a rider's conduct at its site.

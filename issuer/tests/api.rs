@@ -654,3 +654,43 @@ fn a_rotated_key_is_announced_before_it_signs_and_kept_until_its_codes_expire() 
     assert_eq!(states(now.plus(7 * 86_400 + 60)), ["retiring", "signing"]);
     assert_eq!(states(now.plus(9 * 86_400)), ["retired", "signing"]);
 }
+
+#[test]
+fn every_bad_request_gets_a_json_error() {
+    let api = Api::new();
+    let token = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let not_a_number = api.call("GET", "/v1/admin/sites/abc", &bearer(&token), None);
+    assert_eq!(not_a_number.status, 400);
+    assert_eq!(not_a_number.code(), "bad_request");
+    let missing_range = api.call(
+        "GET",
+        "/v1/platform/conduct",
+        &bearer(&api.platform("美团")),
+        None,
+    );
+    assert_eq!(missing_range.status, 400);
+    assert_eq!(missing_range.code(), "bad_request");
+    let wrong_method = api.call("PATCH", "/v1/trust-list", &[], None);
+    assert_eq!(wrong_method.status, 405);
+    assert_eq!(wrong_method.code(), "method_not_allowed");
+    let huge = json!({"riders": "x".repeat(http::MAX_BODY_BYTES)});
+    let too_big = api.call(
+        "POST",
+        "/v1/platform/riders",
+        &bearer(&api.platform("饿了么")),
+        Some(huge),
+    );
+    assert_eq!(too_big.status, 413);
+    assert_eq!(too_big.code(), "payload_too_large");
+    let not_json = api.call(
+        "POST",
+        "/v1/admin/sites",
+        &bearer(&token),
+        Some(json!("a string")),
+    );
+    assert_eq!(not_json.status, 400);
+    assert_eq!(not_json.code(), "bad_json");
+    for answer in [&not_a_number, &wrong_method, &too_big, &not_json] {
+        assert_eq!(answer.headers["connection"], "close");
+    }
+}

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use common::{Fixture, GATE_SITE, REVOKED_INDEX, SUSPENDED_INDEX, T0};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::{
-    CodeId, GateContext, KeyPair, Pass, RiderId, SiteId, StatusList, TrustList, TrustState,
-    UnixTime, qr_text, verify,
+    CodeId, GateContext, KeyPair, Pass, RiderId, SiteBundle, SiteId, StatusList, TrustList,
+    TrustState, UnixTime, qr_text, verify,
 };
 
 fn vectors_dir() -> PathBuf {
@@ -219,6 +219,10 @@ fn generate() -> BTreeMap<String, String> {
         "status-list.hex".to_owned(),
         format!("{}\n", hex::encode(fx.status_list.sign(&fx.current))),
     );
+    files.insert(
+        "site-bundle.hex".to_owned(),
+        format!("{}\n", hex::encode(fx.site_bundle.sign(&fx.current))),
+    );
     for (i, v) in vectors.iter().enumerate() {
         files.insert(format!("{:02}-{}.vector", i + 1, v.name), v.render());
     }
@@ -272,6 +276,9 @@ fn every_vector_gets_its_expected_verdict() {
     let root = public_key_from_bytes(&read_hex("root-public-key.hex")).unwrap();
     let trust_list = TrustList::open(&read_hex("trust-list.hex"), &root).unwrap();
     let status_list = StatusList::open(&read_hex("status-list.hex"), &trust_list).unwrap();
+    let bundle = SiteBundle::open(&read_hex("site-bundle.hex"), &trust_list).unwrap();
+    assert_eq!(bundle.site, GATE_SITE);
+    assert_eq!(bundle.banned.len(), 1);
     let trust = TrustState {
         trust_list,
         status_list: Some(status_list),

@@ -83,6 +83,22 @@ fn enroll_verify_replay_revoke_offline_and_sync_exactly_once() {
         ],
     )
     .line();
+    let speeder = ok(
+        "xiaoge-issuer",
+        &[
+            "rider",
+            "add",
+            "--data",
+            d,
+            "--platform",
+            "美团",
+            "--platform-rider-id",
+            "mt-3",
+            "--name",
+            "王强",
+        ],
+    )
+    .line();
     for line in [&site, &token, &rider, &leaver] {
         assert!(
             !line.contains('\n') && !line.is_empty(),
@@ -161,7 +177,21 @@ fn enroll_verify_replay_revoke_offline_and_sync_exactly_once() {
         "no code for a revoked rider: {refused:?}"
     );
     assert!(refused.stderr.contains("revoked"), "{refused:?}");
+    // The property bans another rider at this site: the ban reaches the gate in its bundle.
+    ok(
+        "xiaoge-issuer",
+        &[
+            "site", "ban", "--data", d, &site, &speeder, "--reason", "超速",
+        ],
+    );
     ok("xiaoge-gate", &["sync", "--state", g]);
+    let speeding = ok("xiaoge-issuer", &["code", "--data", d, "--rider", &speeder]).line();
+    let banned = run(
+        "xiaoge-gate",
+        &["verify", "--state", g, "--text", &speeding, "--json"],
+    );
+    assert_eq!(banned.code, Some(1), "{banned:?}");
+    assert_eq!(banned.json()["reason"], "banned_at_site");
     let revoked = run(
         "xiaoge-gate",
         &["verify", "--state", g, "--text", &before, "--json"],
@@ -209,8 +239,8 @@ fn enroll_verify_replay_revoke_offline_and_sync_exactly_once() {
     );
     let status = ok("xiaoge-gate", &["status", "--state", g, "--json"]).json();
     assert_eq!(
-        status["pending_entries"], 5,
-        "revoked, altered and three offline: {status}"
+        status["pending_entries"], 6,
+        "revoked, banned, altered and three offline: {status}"
     );
 
     // Back online on the same address: every entry arrives exactly once.
@@ -234,8 +264,8 @@ fn enroll_verify_replay_revoke_offline_and_sync_exactly_once() {
     let stored = held(d);
     assert_eq!(
         logged.len(),
-        7,
-        "allow, replay, revoked, altered and three offline"
+        8,
+        "allow, replay, revoked, banned, altered and three offline"
     );
     assert_eq!(stored.len(), logged.len());
     let ids: HashSet<&str> = stored.iter().map(|e| e["id"].as_str().unwrap()).collect();

@@ -15,7 +15,7 @@ use xiaoge_pass::{RiderId, SiteId};
 use super::{ApiError, ApiResult, bearer, blocking, json, now, parse_json};
 use crate::error::IssuerError;
 use crate::model::{
-    Ban, GateCreated, NewGate, NewPlatform, PlatformCreated, RiderComplaint, SiteInput,
+    GateCreated, NewBan, NewGate, NewPlatform, PlatformCreated, RiderComplaint, SiteInput,
 };
 use crate::service::Issuer;
 
@@ -61,7 +61,7 @@ async fn add_platform(
     _: Admin,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let new: NewPlatform = parse_json(&body)?;
+    let new: NewPlatform = parse_json(&body).map_err(ApiError::from)?;
     let (id, api_key) = blocking(&issuer, {
         let name = new.name.clone();
         move |i| i.add_platform(&name, now())
@@ -79,7 +79,7 @@ async fn sites(State(issuer): State<Arc<Issuer>>, _: Admin) -> ApiResult<Respons
 }
 
 async fn add_site(State(issuer): State<Arc<Issuer>>, _: Admin, body: Bytes) -> ApiResult<Response> {
-    let input: SiteInput = parse_json(&body)?;
+    let input: SiteInput = parse_json(&body).map_err(ApiError::from)?;
     let site = blocking(&issuer, move |i| {
         let id = i.add_site(&input, now())?;
         i.site(id)
@@ -102,7 +102,7 @@ async fn update_site(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let input: SiteInput = parse_json(&body)?;
+    let input: SiteInput = parse_json(&body).map_err(ApiError::from)?;
     Ok(json(
         &blocking(&issuer, move |i| i.update_site(SiteId(id), &input)).await?,
     ))
@@ -124,7 +124,7 @@ async fn add_gate(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let new: NewGate = parse_json(&body)?;
+    let new: NewGate = parse_json(&body).map_err(ApiError::from)?;
     let (gate_id, token) =
         blocking(&issuer, move |i| i.add_gate(SiteId(id), &new.name, now())).await?;
     Ok(created(json(&GateCreated { gate_id, token })))
@@ -144,7 +144,7 @@ async fn ban(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let ban: Ban = parse_json(&body)?;
+    let ban: NewBan = parse_json(&body).map_err(ApiError::from)?;
     blocking(&issuer, move |i| {
         i.ban(SiteId(id), &ban.rider, &ban.reason, now())
     })
@@ -170,7 +170,7 @@ async fn complain(
     Path(id): Path<u64>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let complaint: RiderComplaint = parse_json(&body)?;
+    let complaint: RiderComplaint = parse_json(&body).map_err(ApiError::from)?;
     blocking(&issuer, move |i| i.complain(SiteId(id), &complaint, now())).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }

@@ -25,7 +25,7 @@ pub(super) fn routes() -> Router<Arc<Issuer>> {
 }
 
 async fn enroll(State(issuer): State<Arc<Issuer>>, body: Bytes) -> ApiResult<Response> {
-    let request: EnrollRequest = parse_json(&body)?;
+    let request: EnrollRequest = parse_json(&body).map_err(ApiError::from)?;
     let at = now();
     let response = blocking(&issuer, move |i| i.enroll(&request, at)).await?;
     Ok(json(&response))
@@ -97,9 +97,7 @@ async fn upload_entries(
     let request = SignedRequest::new(method, &uri, &headers, body)?;
     let response = blocking(&issuer, move |i| {
         let gate = request.gate(i)?;
-        let upload: UploadRequest = serde_json::from_slice(&request.body).map_err(|e| {
-            IssuerError::Invalid(format!("upload body is not the expected JSON: {e}"))
-        })?;
+        let upload: UploadRequest = parse_json(&request.body)?;
         i.ingest(&gate, &upload.entries, now())
     })
     .await?;

@@ -94,6 +94,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             StatusCode::REQUEST_TIMEOUT,
             REQUEST_TIMEOUT,
         ))
+        .layer(axum::middleware::map_response(error_answers))
         .layer(TraceLayer::new_for_http())
         .with_state(issuer)
 }
@@ -161,6 +162,8 @@ impl From<IssuerError> for ApiError {
             IssuerError::GateAuth(_) => (StatusCode::UNAUTHORIZED, "gate_auth_failed"),
             IssuerError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             IssuerError::NoSigningKey(_) => (StatusCode::SERVICE_UNAVAILABLE, "no_signing_key"),
+            IssuerError::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            IssuerError::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
             _ => {
                 tracing::error!(error = %e, "internal error");
                 return Self::internal();
@@ -209,6 +212,58 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// Makes every error answer a JSON error that closes the connection.
+///
+/// The framework answers some errors by itself in plain text (a path or query that does not
+/// parse, a body over the limit, a wrong method, a timeout); they become the API's JSON
+/// errors. And an error may be answered before the request's body was read (a bad API key
+/// is refused before the upload is looked at), which leaves the connection unfit for the
+/// next request: `Connection: close` tells the client not to reuse it.
+async fn error_answers(response: Response) -> Response {
+    let status = response.status();
+    if !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    let mut response = if is_json {
+        response
+    } else {
+        to_json_error(response).await
+    };
+    response
+        .headers_mut()
+        .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+async fn to_json_error(response: Response) -> Response {
+    let status = response.status();
+    let code = match status {
+        StatusCode::BAD_REQUEST => "bad_request",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "invalid_request",
+        _ if status.is_server_error() => "internal",
+        _ => "bad_request",
+    };
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .unwrap_or_default();
+    let message = if text.is_empty() {
+        status.canonical_reason().unwrap_or("error").to_owned()
+    } else {
+        text
+    };
+    ApiError::new(status, code, message).into_response()
+}
+
 /// Runs a store-touching closure on the blocking pool.
 async fn blocking<T: Send + 'static>(
     issuer: &Arc<Issuer>,
@@ -224,27 +279,22 @@ async fn blocking<T: Send + 'static>(
         .map_err(ApiError::from)
 }
 
-fn parse_json<T: DeserializeOwned>(body: &[u8]) -> ApiResult<T> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            StatusCode::BAD_REQUEST,
-            "bad_json",
-            format!("request body is not the expected JSON: {e}"),
-        )
-    })
+fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, IssuerError> {
+    serde_json::from_slice(body).map_err(|e| IssuerError::BadJson(e.to_string()))
 }
 
 fn json<T: Serialize>(value: &T) -> Response {
     axum::Json(value).into_response()
 }
 
-/// The token of an `Authorization: Bearer …` header.
+/// The token of an `Authorization: Bearer …` header (the scheme name in any case).
 fn bearer(headers: &HeaderMap) -> ApiResult<String> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| t.trim().to_owned())
+        .and_then(|v| v.split_once(' '))
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        .map(|(_, t)| t.trim().to_owned())
         .filter(|t| !t.is_empty())
         .ok_or_else(|| {
             ApiError::new(

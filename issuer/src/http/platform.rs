@@ -50,7 +50,7 @@ async fn upsert_roster(
     Caller(platform): Caller,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let upload: RosterUpload = parse_json(&body)?;
+    let upload: RosterUpload = parse_json(&body).map_err(ApiError::from)?;
     let applied = blocking(&issuer, move |i| {
         i.upsert_roster(&platform, &upload.riders, now())
     })
@@ -76,7 +76,7 @@ async fn set_status(
     Path(platform_rider_id): Path<String>,
     body: Bytes,
 ) -> ApiResult<Response> {
-    let change: StatusChange = parse_json(&body)?;
+    let change: StatusChange = parse_json(&body).map_err(ApiError::from)?;
     let rider = blocking(&issuer, move |i| {
         i.set_platform_rider_status(&platform, &platform_rider_id, change.status, now())
     })

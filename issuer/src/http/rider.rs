@@ -57,7 +57,7 @@ fn cookie(issuer: &Issuer, value: &str, max_age: i64) -> HeaderValue {
 }
 
 async fn start_session(State(issuer): State<Arc<Issuer>>, body: Bytes) -> ApiResult<Response> {
-    let request: SessionRequest = parse_json(&body)?;
+    let request: SessionRequest = parse_json(&body).map_err(ApiError::from)?;
     let at = now();
     let (token, info) = blocking(&issuer, move |i| i.start_session(&request.token, at)).await?;
     let set = cookie(&issuer, &token, info.expires_at.since(at));

@@ -77,7 +77,7 @@ pub struct Stats {
     pub generated_at: UnixTime,
     /// Sites covered.
     pub sites: u64,
-    /// Sites by kind.
+    /// Sites by kind, every kind listed.
     pub sites_by_kind: BTreeMap<SiteKind, u64>,
     /// Sites by district.
     pub sites_by_district: BTreeMap<String, u64>,
@@ -149,7 +149,8 @@ impl Issuer {
     /// The regulator's figures as of `now`.
     pub fn stats(&self, now: UnixTime) -> Result<Stats> {
         let (sites, with_building_guide, with_parking) = self.store.site_coverage()?;
-        let mut sites_by_kind = BTreeMap::new();
+        let mut sites_by_kind: BTreeMap<SiteKind, u64> =
+            SiteKind::ALL.into_iter().map(|k| (k, 0)).collect();
         let mut sites_by_district = BTreeMap::new();
         let mut sites_by_kind_and_district = Vec::new();
         for (kind, district, n) in self.store.sites_by_kind_and_district()? {

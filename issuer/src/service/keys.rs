@@ -1,6 +1,7 @@
 //! Signing keys and the signed lists: rotation, the trust list, the status list.
 
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use xiaoge_pass::keys::public_key_from_bytes;
@@ -21,6 +22,8 @@ pub(super) const OPEN_ENDED: UnixTime = UnixTime(i64::MAX / 2);
 /// How long a status list is reused before it is signed again, in seconds. It is also the
 /// list's `ttl`, and it bounds how stale a freshly synced gate's list can be.
 pub const STATUS_LIST_REFRESH: i64 = 300;
+/// How long the signing keys read from the database are reused.
+const KEY_ROWS_TTL: Duration = Duration::from_secs(30);
 /// A retired key stays in the trust list this long after its last code expired.
 const RETIRED_KEY_GRACE: i64 = 86_400;
 
@@ -61,7 +64,27 @@ impl Issuer {
             },
             now,
         )?;
+        self.forget_key_rows();
         self.publish_trust_list(now)
+    }
+
+    /// The signing keys' rows, read from the database at most every [`KEY_ROWS_TTL`]: keys
+    /// are announced days before they sign, so a rotation made by another process reaches a
+    /// running server in time, and minting does not query them on every code.
+    fn key_rows(&self) -> Result<Arc<Vec<SigningKeyRow>>> {
+        let mut cache = lock(&self.key_rows);
+        if let Some((read_at, rows)) = cache.as_ref()
+            && read_at.elapsed() < KEY_ROWS_TTL
+        {
+            return Ok(Arc::clone(rows));
+        }
+        let rows = Arc::new(self.store.signing_keys()?);
+        *cache = Some((Instant::now(), Arc::clone(&rows)));
+        Ok(rows)
+    }
+
+    fn forget_key_rows(&self) {
+        *lock(&self.key_rows) = None;
     }
 
     fn key_path(&self, kid: KeyId) -> std::path::PathBuf {
@@ -82,6 +105,7 @@ impl Issuer {
         for row in self.store.signing_keys()? {
             self.store.end_signing_window(&row.kid, starts)?;
         }
+        self.forget_key_rows();
         let key = KeyPair::from_seed(secrets::random_bytes()?);
         self.add_signing_key(&key, starts, OPEN_ENDED, now)?;
         Ok(key_status(
@@ -128,10 +152,9 @@ impl Issuer {
     /// The signing key for something issued at `at`: of the keys whose window holds `at`,
     /// the newest.
     pub(super) fn signing_key(&self, at: UnixTime) -> Result<Arc<KeyPair>> {
-        let row = self
-            .store
-            .signing_keys()?
-            .into_iter()
+        let rows = self.key_rows()?;
+        let row = rows
+            .iter()
             .filter(|k| k.valid_from <= at && at <= k.valid_until)
             .max_by_key(|k| k.valid_from)
             .ok_or(IssuerError::NoSigningKey(at.0))?;
@@ -160,7 +183,7 @@ impl Issuer {
         let bytes = self
             .store
             .trust_list()?
-            .ok_or_else(|| IssuerError::Invalid("no trust list has been published".into()))?;
+            .ok_or_else(|| IssuerError::NotReady("no trust list has been published".into()))?;
         Ok(SignedList::new(bytes))
     }
 
@@ -230,5 +253,53 @@ fn key_status(row: &SigningKeyRow, now: UnixTime) -> KeyStatus {
         valid_from: row.valid_from,
         valid_until: (row.valid_until != OPEN_ENDED).then_some(row.valid_until),
         state,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use xiaoge_pass::{RiderStatus, StatusList, TrustList};
+
+    use super::*;
+    use crate::model::{RosterRow, RosterStatus};
+    use crate::service::InitOptions;
+
+    #[test]
+    fn the_status_list_carries_every_riders_status_from_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = UnixTime(1_767_225_600);
+        let issuer = Issuer::init(&dir.path().join("i"), &InitOptions::default(), now).unwrap();
+        issuer.add_platform("美团", now).unwrap();
+        let platform = issuer.platform("美团").unwrap();
+        let rows: Vec<RosterRow> = (0..3000)
+            .map(|i| RosterRow {
+                platform_rider_id: format!("m-{i}"),
+                name: "李**".into(),
+                status: match i % 100 {
+                    7 => RosterStatus::Revoked,
+                    8 => RosterStatus::Suspended,
+                    _ => RosterStatus::Active,
+                },
+            })
+            .collect();
+        let applied = issuer.upsert_roster(&platform, &rows, now).unwrap().results;
+
+        let trust =
+            TrustList::open(&issuer.trust_list().unwrap().bytes, &issuer.root_public()).unwrap();
+        let list = StatusList::open(&issuer.build_status_list(now).unwrap(), &trust).unwrap();
+        assert!(list.bits.len() >= 3000);
+        for (i, result) in applied.iter().enumerate() {
+            let index = issuer.rider(&result.rider_id).unwrap().status_index;
+            let expected = match i % 100 {
+                7 => RiderStatus::Revoked,
+                8 => RiderStatus::Suspended,
+                _ => RiderStatus::Valid,
+            };
+            assert_eq!(
+                list.bits.status(index),
+                expected,
+                "rider {i} at index {index}"
+            );
+        }
     }
 }

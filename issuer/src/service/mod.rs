@@ -90,6 +90,7 @@ pub struct Issuer {
     root: KeyPair,
     store: Store,
     signing_keys: Mutex<HashMap<KeyId, Arc<KeyPair>>>,
+    key_rows: Mutex<Option<(std::time::Instant, Arc<Vec<crate::store::SigningKeyRow>>)>>,
     status_list: Mutex<Option<keys::CachedStatusList>>,
     rate_limit: riders::Limiter,
 }
@@ -160,6 +161,7 @@ impl Issuer {
             root,
             store,
             signing_keys: Mutex::new(HashMap::new()),
+            key_rows: Mutex::new(None),
             status_list: Mutex::new(None),
             rate_limit: riders::Limiter::default(),
         }

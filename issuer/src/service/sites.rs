@@ -125,7 +125,9 @@ impl Issuer {
 
     /// The gates of a site, or of every site.
     pub fn gates(&self, site: Option<SiteId>) -> Result<Vec<GateInfo>> {
-        if let Some(site) = site.filter(|s| !self.store.site_exists(*s).unwrap_or(true)) {
+        if let Some(site) = site
+            && !self.store.site_exists(site)?
+        {
             return Err(not_found_site(site));
         }
         self.store.gates(site)

@@ -6,8 +6,8 @@
 
 use xiaoge_pass::ids::CodeId;
 use xiaoge_pass::{
-    IssuerKey, KeyPair, Pass, RiderId, RiderStatus, SiteId, StatusBits, StatusList, TrustList,
-    UnixTime,
+    IssuerKey, KeyPair, Pass, RiderId, RiderStatus, SiteBundle, SiteId, StatusBits, StatusList,
+    TrustList, UnixTime,
 };
 
 /// 2026-01-01T00:00:00Z: the time every vector is built around.
@@ -35,6 +35,8 @@ pub struct Fixture {
     pub trust_list: TrustList,
     /// The status list (signed at T0 - 10 min).
     pub status_list: StatusList,
+    /// The gate's site bundle (signed at T0 - 5 min), banning one rider.
+    pub site_bundle: SiteBundle,
 }
 
 impl Fixture {
@@ -62,6 +64,13 @@ impl Fixture {
             ttl: 3600,
             bits,
         };
+        let site_bundle = SiteBundle {
+            issuer: ISSUER.into(),
+            issued_at: T0.plus(-300),
+            site: GATE_SITE,
+            name: "翠苑一区".into(),
+            banned: vec![RiderId::try_from("R0BANNED0001".to_owned()).unwrap()],
+        };
         Self {
             root,
             current,
@@ -69,6 +78,7 @@ impl Fixture {
             foreign,
             trust_list,
             status_list,
+            site_bundle,
         }
     }
 

@@ -1,0 +1,189 @@
+//! The operator's commands end to end: a demo city, the regulator's figures, key rotation,
+//! sites and gates, all through the real `xiaoge-issuer` binary.
+
+// Test code: a failed expectation should stop the test where it happened.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use xiaoge_e2e::{ok, run};
+
+#[test]
+fn a_demo_city_reports_its_coverage_riders_and_traffic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("city");
+    let d = data.to_str().unwrap();
+    let city = ok(
+        "xiaoge-issuer",
+        &[
+            "demo",
+            "--data",
+            d,
+            "--riders",
+            "700",
+            "--history-days",
+            "3",
+        ],
+    )
+    .json();
+    assert_eq!(city["riders"], 700);
+    assert_eq!(city["sites"], 40);
+    assert!(city["gates"].as_u64().unwrap() >= 40);
+    assert!(city["entries"].as_u64().unwrap() > 100);
+    assert_eq!(city["platforms"].as_array().unwrap().len(), 7);
+
+    let stats = ok("xiaoge-issuer", &["stats", "--data", d, "--json"]).json();
+    assert_eq!(stats["sites"], 40);
+    let by_kind = stats["sites_by_kind"].as_object().unwrap();
+    assert_eq!(by_kind["residential"], 24);
+    assert_eq!(by_kind.len(), 4, "every kind of site is present");
+    let riders: u64 = stats["riders_by_platform"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            p["active"].as_u64().unwrap()
+                + p["suspended"].as_u64().unwrap()
+                + p["revoked"].as_u64().unwrap()
+        })
+        .sum();
+    assert_eq!(riders, 700);
+    let targets = stats["targets"].as_array().unwrap();
+    assert_eq!(targets[0]["sites"], 4000);
+    assert_eq!(targets[1]["guide_and_parking_share"], 0.7);
+    let days = stats["entries_per_day"].as_array().unwrap();
+    assert_eq!(days.len(), 30);
+    assert!(
+        days.iter()
+            .filter(|d| d["entries"].as_u64().unwrap() > 0)
+            .count()
+            >= 3
+    );
+    assert!(!stats["denials_by_reason"].as_object().unwrap().is_empty());
+    let text = ok("xiaoge-issuer", &["stats", "--data", d]);
+    assert!(
+        text.stdout.contains("target by 2026-12-31"),
+        "{}",
+        text.stdout
+    );
+
+    // The same command on the same directory adds nothing twice: platform names are unique.
+    let again = run("xiaoge-issuer", &["demo", "--data", d, "--riders", "10"]);
+    assert_eq!(again.code, Some(1), "{again:?}");
+    assert!(again.stderr.contains("already exists"), "{again:?}");
+}
+
+#[test]
+fn sites_gates_and_keys_are_managed_from_the_command_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("issuer");
+    let d = data.to_str().unwrap();
+    ok("xiaoge-issuer", &["init", "--data", d]);
+    let site = ok(
+        "xiaoge-issuer",
+        &[
+            "site",
+            "add",
+            "--data",
+            d,
+            "--name",
+            "黄龙国际中心",
+            "--kind",
+            "楼宇",
+            "--district",
+            "西湖区",
+        ],
+    )
+    .line();
+    ok(
+        "xiaoge-issuer",
+        &[
+            "site", "building", "--data", d, &site, "--name", "A座", "--x", "-20", "--y", "35",
+        ],
+    );
+    ok(
+        "xiaoge-issuer",
+        &[
+            "site",
+            "parking",
+            "--data",
+            d,
+            &site,
+            "--name",
+            "东侧临停",
+            "--x",
+            "15",
+            "--y",
+            "-5",
+            "--capacity",
+            "20",
+        ],
+    );
+    let shown = ok(
+        "xiaoge-issuer",
+        &["site", "show", "--data", d, &site, "--json"],
+    )
+    .json();
+    assert_eq!(shown["kind"], "office");
+    assert_eq!(shown["buildings"][0]["name"], "A座");
+    assert_eq!(shown["buildings"][0]["x"], -20.0);
+    assert_eq!(shown["parking"][0]["capacity"], 20);
+    let bad_kind = run(
+        "xiaoge-issuer",
+        &[
+            "site", "add", "--data", d, "--name", "x", "--kind", "castle",
+        ],
+    );
+    assert_eq!(
+        bad_kind.code,
+        Some(2),
+        "clap refuses an unknown kind: {bad_kind:?}"
+    );
+    assert!(bad_kind.stderr.contains("not a site kind"), "{bad_kind:?}");
+    let far = run(
+        "xiaoge-issuer",
+        &[
+            "site", "building", "--data", d, &site, "--name", "B座", "--x", "20000", "--y", "0",
+        ],
+    );
+    assert_eq!(
+        far.code,
+        Some(1),
+        "a building 20 km away is a typo: {far:?}"
+    );
+
+    ok(
+        "xiaoge-issuer",
+        &[
+            "gate", "add", "--data", d, "--site", &site, "--name", "南门",
+        ],
+    );
+    let gates = ok("xiaoge-issuer", &["gate", "list", "--data", d, "--json"]).json();
+    assert_eq!(gates[0]["name"], "南门");
+    assert!(gates[0]["enrolled_at"].is_null());
+    let missing = run(
+        "xiaoge-issuer",
+        &["gate", "add", "--data", d, "--site", "99", "--name", "x"],
+    );
+    assert_eq!(missing.code, Some(1));
+    assert!(missing.stderr.contains("no site \"99\""), "{missing:?}");
+
+    let first = ok("xiaoge-issuer", &["keys", "list", "--data", d, "--json"]).json();
+    assert_eq!(first.as_array().unwrap().len(), 1);
+    let kid = ok("xiaoge-issuer", &["keys", "rotate", "--data", d]).line();
+    let keys = ok("xiaoge-issuer", &["keys", "list", "--data", d, "--json"]).json();
+    assert_eq!(keys[0]["state"], "signing");
+    assert_eq!(keys[1]["kid"], kid.as_str());
+    assert_eq!(keys[1]["state"], "announced");
+    let announced =
+        keys[1]["valid_from"].as_i64().unwrap() - keys[0]["valid_from"].as_i64().unwrap();
+    assert!(
+        announced > 6 * 86_400,
+        "announced about a week ahead: {announced} s"
+    );
+
+    let token = ok(
+        "xiaoge-issuer",
+        &["admin-token", "add", "--data", d, "--name", "ops"],
+    )
+    .line();
+    assert!(token.starts_with("xga_"));
+}
