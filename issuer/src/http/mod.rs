@@ -264,14 +264,23 @@ async fn to_json_error(response: Response) -> Response {
     ApiError::new(status, code, message).into_response()
 }
 
+/// Store work running at once: a few more than the store's connections, so that under load
+/// requests queue here, cheaply, rather than as hundreds of threads fighting for two cores.
+static STORE_WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
+
 /// Runs a store-touching closure on the blocking pool.
 async fn blocking<T: Send + 'static>(
     issuer: &Arc<Issuer>,
     f: impl FnOnce(&Issuer) -> Result<T, IssuerError> + Send + 'static,
 ) -> ApiResult<T> {
     let issuer = Arc::clone(issuer);
-    tokio::task::spawn_blocking(move || f(&issuer))
+    let permit = STORE_WORK
+        .acquire()
         .await
+        .map_err(|_| ApiError::internal())?;
+    let result = tokio::task::spawn_blocking(move || f(&issuer)).await;
+    drop(permit);
+    result
         .map_err(|e| {
             tracing::error!(error = %e, "blocking task failed");
             ApiError::internal()
