@@ -6,7 +6,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use xiaoge_gate::decode::decode_gray;
+use xiaoge_gate::decode::decode;
 use xiaoge_gate::synthetic::{FrameStyle, camera_frame};
 use xiaoge_issuer::qr_image;
 use xiaoge_pass::{
@@ -73,7 +73,7 @@ fn bench_frame(c: &mut Criterion) {
             };
             camera_frame(&qr.image, qr_image::MODULE_PIXELS, &style)
         })
-        .find(|f| decode_gray(f).first() == Some(&text))
+        .find(|f| decode(f).is_some_and(|d| d.text == text))
         .unwrap_or_else(|| panic!("rqrr reads none of 99 synthetic frames"));
     let empty = FrameStyle {
         module_pixels: 0.2,
@@ -85,13 +85,15 @@ fn bench_frame(c: &mut Criterion) {
     group.sample_size(30);
     group.bench_function("decode + verify", |b| {
         b.iter(|| {
-            let texts = decode_gray(black_box(&frame));
-            verify(&texts[0], &trust, &gate, NOW.plus(10))
+            let text = decode(black_box(&frame))
+                .map(|d| d.text)
+                .unwrap_or_default();
+            verify(&text, &trust, &gate, NOW.plus(10))
         });
     });
-    group.bench_function("decode only", |b| b.iter(|| decode_gray(black_box(&frame))));
+    group.bench_function("decode only", |b| b.iter(|| decode(black_box(&frame))));
     group.bench_function("decode, frame without a readable code", |b| {
-        b.iter(|| decode_gray(black_box(&no_code)));
+        b.iter(|| decode(black_box(&no_code)));
     });
     group.finish();
 }

@@ -76,8 +76,8 @@ fn scan(gate: &mut Gate, text: &str, seed: u64) -> Result<Scan> {
         };
         let frame = camera_frame(&qr.image, qr_image::MODULE_PIXELS, &style);
         let started = Instant::now();
-        if let Some(decoded) = decode::decode_gray(&frame).into_iter().next() {
-            let verdict = gate.check(&decoded, wall_clock())?;
+        if let Some(decoded) = decode::decode(&frame) {
+            let verdict = gate.check(&decoded.text, wall_clock())?;
             return Ok(Scan {
                 verdict,
                 frames: frame_no + 1,

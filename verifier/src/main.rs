@@ -264,9 +264,8 @@ fn read_code(path: &Path) -> Result<String> {
             reason: e.to_string(),
         })?
         .to_luma8();
-    decode::decode_gray(&image)
-        .into_iter()
-        .next()
+    decode::decode(&image)
+        .map(|d| d.text)
         .ok_or_else(|| GateError::NoCode(path.to_owned()).into())
 }
 

@@ -116,7 +116,7 @@ fn add_noise(img: &mut GrayImage, amplitude: u8, seed: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::decode::decode_gray;
+    use crate::decode::decode;
     use xiaoge_issuer::qr_image;
 
     #[test]
@@ -125,6 +125,6 @@ mod tests {
         let qr = qr_image::render(&text).unwrap();
         let frame = camera_frame(&qr.image, qr_image::MODULE_PIXELS, &FrameStyle::default());
         assert_eq!(frame.dimensions(), (1280, 720));
-        assert_eq!(decode_gray(&frame), vec![text]);
+        assert_eq!(decode(&frame).map(|d| d.text), Some(text));
     }
 }

@@ -1,0 +1,83 @@
+//! Decode rate and speed on the real photos in `tests/photos` (ZXing's QR blackbox sets,
+//! 110 photos with their expected texts): every attempt alone, side by side, and the
+//! pipeline's chain. Run with `cargo bench -p xiaoge-gate --bench photos`.
+
+// Benchmark setup: a failure must stop the run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::{Path, PathBuf};
+
+use xiaoge_gate::decode::{self, CHAIN, timed};
+
+fn photos() -> Vec<(PathBuf, String, image::GrayImage)> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/photos");
+    let mut out = Vec::new();
+    for set in ["qrcode-1", "qrcode-3", "qrcode-4"] {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(set))
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "png"))
+            .collect();
+        files.sort();
+        for png in files {
+            let text = std::fs::read_to_string(png.with_extension("txt")).unwrap();
+            let image = image::open(&png).unwrap().to_luma8();
+            out.push((png, text, image));
+        }
+    }
+    out
+}
+
+fn median(mut ms: Vec<f64>) -> f64 {
+    ms.sort_by(f64::total_cmp);
+    ms.get(ms.len() / 2).copied().unwrap_or(0.0)
+}
+
+fn main() {
+    let photos = photos();
+    println!("{} photos", photos.len());
+    let mut read_by: Vec<Vec<bool>> = Vec::new();
+    for attempt in CHAIN {
+        let mut ok = Vec::new();
+        let mut times = Vec::new();
+        for (_, expected, image) in &photos {
+            let (text, ms) = timed(|| attempt.run(image));
+            ok.push(text.as_deref() == Some(expected.as_str()));
+            times.push(ms);
+        }
+        println!(
+            "{:<16} {:>3}/{}  median {:.2} ms",
+            attempt.name(),
+            ok.iter().filter(|&&b| b).count(),
+            photos.len(),
+            median(times)
+        );
+        read_by.push(ok);
+    }
+    let union = (0..photos.len())
+        .filter(|&i| read_by.iter().any(|r| r[i]))
+        .count();
+    println!("any attempt      {union:>3}/{}", photos.len());
+    for (i, (path, _, _)) in photos.iter().enumerate() {
+        if !read_by.iter().any(|r| r[i]) {
+            println!("  read by none: {}", path.display());
+        }
+    }
+
+    let mut ok = 0;
+    let mut times = Vec::new();
+    let mut by_attempt = std::collections::BTreeMap::new();
+    for (_, expected, image) in &photos {
+        let (decoded, ms) = timed(|| decode::decode(image));
+        times.push(ms);
+        if let Some(d) = decoded.filter(|d| &d.text == expected) {
+            ok += 1;
+            *by_attempt.entry(d.attempt.name()).or_insert(0) += 1;
+        }
+    }
+    println!(
+        "pipeline         {ok:>3}/{}  median {:.2} ms  ({by_attempt:?})",
+        photos.len(),
+        median(times)
+    );
+}
