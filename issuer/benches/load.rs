@@ -300,6 +300,9 @@ fn main() {
                     reason: None,
                     rider: None,
                     code_id: Some("0011223344556677".into()),
+                    trusted_at: Some(now),
+                    manual: None,
+                    overrides: None,
                 })
                 .collect();
             let body = serde_json::to_vec(&UploadRequest { entries }).unwrap();

@@ -165,6 +165,9 @@ fn entry(gate: u64, site: SiteId) -> Entry {
         reason: None,
         rider: None,
         code_id: None,
+        trusted_at: None,
+        manual: None,
+        overrides: None,
     }
 }
 

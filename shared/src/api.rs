@@ -131,6 +131,51 @@ pub struct Entry {
     pub rider: Option<RiderId>,
     /// The code's id, when the code could be read.
     pub code_id: Option<String>,
+    /// The gate's trusted clock when it logged the entry (its last signed issuer time plus
+    /// the time elapsed since), when it has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trusted_at: Option<UnixTime>,
+    /// What the guard wrote for a rider registered by hand (method `manual`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub manual: Option<ManualEntry>,
+    /// The denied entry a guard override lets in (method `override`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overrides: Option<Uuid>,
+}
+
+/// A rider without a code, registered by hand: the paper book, digitised.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ManualEntry {
+    /// The name the rider gives, as the guard writes it.
+    pub name: String,
+    /// The last four digits of the rider's phone number.
+    pub phone_last4: String,
+    /// The rider's platform.
+    pub platform: String,
+    /// The building the rider is going to.
+    pub building: String,
+}
+
+impl ManualEntry {
+    /// Checks the fields: short printable texts, and exactly four digits for the phone.
+    pub fn check(&self) -> Result<(), &'static str> {
+        let short = |t: &str, max: usize| {
+            !t.trim().is_empty() && t.chars().count() <= max && !t.chars().any(char::is_control)
+        };
+        if !short(&self.name, 20) {
+            return Err("name must be 1 to 20 printable characters");
+        }
+        if self.phone_last4.len() != 4 || !self.phone_last4.bytes().all(|b| b.is_ascii_digit()) {
+            return Err("phone_last4 must be exactly four digits");
+        }
+        if !short(&self.platform, 20) {
+            return Err("platform must be 1 to 20 printable characters");
+        }
+        if !short(&self.building, 30) {
+            return Err("building must be 1 to 30 printable characters");
+        }
+        Ok(())
+    }
 }
 
 impl Entry {

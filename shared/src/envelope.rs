@@ -30,6 +30,8 @@ pub(crate) enum Kind {
     StatusList,
     /// A site's bundle for its gates.
     SiteBundle,
+    /// The issuer's clock for a gate.
+    TimeToken,
 }
 
 impl Kind {
@@ -39,6 +41,7 @@ impl Kind {
             Kind::TrustList => Some("application/xg-trust+cwt"),
             Kind::StatusList => Some("application/statuslist+cwt"),
             Kind::SiteBundle => Some("application/xg-site+cwt"),
+            Kind::TimeToken => Some("application/xg-time+cwt"),
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod qr_text;
 pub mod site_bundle;
 pub mod status_list;
 pub mod time;
+pub mod time_token;
 pub mod trust_list;
 pub mod verify;
 
@@ -28,5 +29,6 @@ pub use pass::Pass;
 pub use site_bundle::SiteBundle;
 pub use status_list::{RiderStatus, StatusBits, StatusList};
 pub use time::UnixTime;
+pub use time_token::TimeToken;
 pub use trust_list::TrustList;
 pub use verify::{Accepted, GateContext, Policy, Rejection, TrustState, verify};

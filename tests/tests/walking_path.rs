@@ -278,7 +278,11 @@ fn enroll_verify_replay_revoke_offline_and_sync_exactly_once() {
         assert!(e["synced_at"].is_number(), "{e} is marked synced");
     }
     let second = ok("xiaoge-gate", &["sync", "--state", g, "--json"]).json();
-    assert_eq!(second["uploaded"], 0, "a second sync adds none: {second}");
+    assert_eq!(second["event"], "synced");
+    assert_eq!(
+        second["report"]["uploaded"], 0,
+        "a second sync adds none: {second}"
+    );
     assert_eq!(held(d).len(), stored.len());
     let status = ok("xiaoge-gate", &["status", "--state", g, "--json"]).json();
     assert_eq!(status["pending_entries"], 0);

@@ -10,13 +10,16 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
+use xiaoge_gate::frames::{FrameSource, Shot, Synthetic};
 use xiaoge_gate::gate::{Verdict, wall_clock};
 use xiaoge_gate::i18n::Lang;
-use xiaoge_gate::synthetic::{FrameStyle, camera_frame};
-use xiaoge_gate::{Gate, decode, sync};
+use xiaoge_gate::scanner::{ScanEvent, Scanner};
+use xiaoge_gate::sync::DEFAULT_TIMEOUT;
+use xiaoge_gate::synthetic::FrameStyle;
+use xiaoge_gate::{Gate, clock, sync};
 use xiaoge_issuer::model::{SiteInput, SiteKind};
 use xiaoge_issuer::service::InitOptions;
-use xiaoge_issuer::{Issuer, http, qr_image};
+use xiaoge_issuer::{Issuer, http};
 use xiaoge_pass::RiderStatus;
 
 struct Narrator {
@@ -53,35 +56,45 @@ impl Narrator {
 
 /// Frames a camera offers before the demo gives up on a code: at 30 frames a second, a
 /// second of a rider holding up a phone.
-const FRAMES_PER_CODE: u64 = 30;
+const FRAMES_PER_CODE: u32 = 30;
 
 /// What scanning one code took.
 struct Scan {
     verdict: Verdict,
     /// Frames shown before one decoded.
     frames: u64,
-    /// Milliseconds to decode the frame that decoded and to verify and log its code.
+    /// Milliseconds from the frame that decoded to its verdict durably logged.
     ms: f64,
 }
 
-/// Scans a code the way a camera would: frame after frame of a phone held slightly
-/// differently, until one decodes; then the gate checks it.
+/// Scans a code the way the camera pipeline does: synthetic frames of a phone held slightly
+/// differently each time, through the scanner, until a verdict comes out.
 fn scan(gate: &mut Gate, text: &str, seed: u64) -> Result<Scan> {
-    let qr = qr_image::render(text)?;
-    for frame_no in 0..FRAMES_PER_CODE {
-        let style = FrameStyle {
-            seed: seed * 1000 + frame_no,
-            angle_degrees: 7.0 - (frame_no % 15) as f32,
-            ..FrameStyle::default()
-        };
-        let frame = camera_frame(&qr.image, qr_image::MODULE_PIXELS, &style);
-        let started = Instant::now();
-        if let Some(decoded) = decode::decode(&frame) {
-            let verdict = gate.check(&decoded.text, wall_clock())?;
+    let style = FrameStyle {
+        seed: seed * 1000,
+        ..FrameStyle::default()
+    };
+    let shot = Shot {
+        text: Some(text.to_owned()),
+        frames: FRAMES_PER_CODE,
+    };
+    let mut source = Synthetic::new(vec![shot], style);
+    let mut scanner = Scanner::default();
+    let mut frames = 0;
+    while let Some(frame) = source.next_frame()? {
+        frames += 1;
+        let (event, timing) = scanner.scan(
+            gate,
+            &frame.image,
+            source.kind(),
+            &clock::read(),
+            Instant::now(),
+        )?;
+        if let ScanEvent::Verdict(verdict) = event {
             return Ok(Scan {
-                verdict,
-                frames: frame_no + 1,
-                ms: started.elapsed().as_secs_f64() * 1000.0,
+                verdict: *verdict,
+                frames,
+                ms: timing.decode_ms + timing.check_ms,
             });
         }
     }
@@ -152,7 +165,13 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
         "门岗用一次性令牌注册，固定根密钥，并下载名单",
         "The gate enrolls with its one-time token, pins the root key and fetches the lists",
     );
-    let mut gate = sync::enroll(&root.join("gate"), &server.url(), &token, wall_clock())?;
+    let mut gate = sync::enroll(
+        &root.join("gate"),
+        &server.url(),
+        &token,
+        DEFAULT_TIMEOUT,
+        wall_clock(),
+    )?;
     say.note(
         &format!(
             "门岗 {} · {}，根密钥指纹 {}",
@@ -203,7 +222,7 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
     say.step("改动一个字符的码", "A code with one character altered");
     let (_, genuine) = issuer.mint(&huang.id, None, wall_clock())?;
     let tampered = alter_one_character(&genuine);
-    let v = gate.check(&tampered, wall_clock())?;
+    let v = gate.check(&tampered, &clock::read())?;
     say.verdict(&v);
     if v.reason.is_none() {
         bail!("an altered code was allowed");
@@ -222,7 +241,7 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
     let (_, before_revocation) = issuer.mint(&li.id, None, wall_clock())?;
     issuer.set_rider_status(&li.id, RiderStatus::Revoked, wall_clock())?;
     issuer.ban(home, &wang.id, "多次超速骑行", wall_clock())?;
-    let report = sync::sync(&mut gate, wall_clock())?;
+    let report = sync::sync(&mut gate, DEFAULT_TIMEOUT, wall_clock())?;
     say.note(
         &format!(
             "上传 {} 条记录；吊销名单已更新：{}；禁入名单已更新：{}",
@@ -253,7 +272,7 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
         say.verdict(&v);
         expect(&v, None)?;
     }
-    let pending = gate.status(wall_clock())?.pending_entries;
+    let pending = gate.status(&clock::read())?.pending_entries;
     say.note(
         &format!("{pending} 条记录等待上传"),
         &format!("{pending} entries waiting to upload"),
@@ -264,8 +283,8 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
         "Network back: sync twice; the second adds nothing",
     );
     let mut server = http::Background::start(&issuer, addr, 2)?;
-    let first = sync::sync(&mut gate, wall_clock())?;
-    let second = sync::sync(&mut gate, wall_clock())?;
+    let first = sync::sync(&mut gate, DEFAULT_TIMEOUT, wall_clock())?;
+    let second = sync::sync(&mut gate, DEFAULT_TIMEOUT, wall_clock())?;
     say.note(
         &format!(
             "第一次上传 {} 条，第二次上传 {} 条",

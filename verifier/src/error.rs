@@ -60,6 +60,18 @@ pub enum GateError {
         /// Why.
         source: ListError,
     },
+    /// The entry a guard tried to override does not exist at this gate.
+    #[error("no entry {0} in this gate's log")]
+    NoSuchEntry(uuid::Uuid),
+    /// Only a denied scan can be overridden.
+    #[error("entry {0} is not a denied scan; only those can be overridden")]
+    NotOverridable(uuid::Uuid),
+    /// The denied entry was already overridden.
+    #[error("that entry was already overridden")]
+    AlreadyOverridden,
+    /// What the guard entered is not acceptable.
+    #[error("{0}")]
+    Input(String),
     /// The image could not be read.
     #[error("cannot read image {path}: {reason}")]
     Image {

@@ -2,28 +2,89 @@
 //! `xiaoge_pass::verify`.
 //!
 //! A check reads nothing from the network: verification needs only what the last sync left in
-//! the local database. Every check is logged, whatever the verdict, before it is returned.
+//! the local database. Every check is logged, whatever the verdict, before it is returned
+//! (docs in `store`). A sync running beside the gate (its own connection) is noticed through
+//! SQLite's data version, and the lists are reloaded and verified again.
 
 use std::collections::{BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
-use xiaoge_pass::api::{Decision, Entry, EntryMethod};
+use xiaoge_pass::api::{Decision, Entry, EntryMethod, ManualEntry};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::{
     GateContext, Pass, Policy, RiderId, SiteBundle, StatusList, TrustList, TrustState, UnixTime,
     verify,
 };
 
+use crate::clock::{self, ClockCheck, ClockReading, TrustedTime};
 use crate::error::{GateError, Result};
-use crate::store::{Enrollment, ListName, LoggedEntry, META_CLOCK_OFFSET, META_LAST_SYNC, Store};
+use crate::store::{
+    Enrollment, ListName, LoggedEntry, META_CLOCK_OFFSET, META_LAST_SYNC, META_POLICY,
+    META_TRUSTED_TIME, Store,
+};
 
 /// File name of the database inside the state directory.
 pub const DB_FILE: &str = "gate.db";
 /// Seen code ids are kept this long past their expiry, so that a gate whose clock jumps back
 /// a little still refuses the replay.
 const SEEN_CODE_MARGIN: i64 = 3600;
+
+/// The gate's time limits, kept in its database and changed with `xiaoge-gate policy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct GatePolicy {
+    /// Seconds the clock may be off from the issuer's when checking a code's validity.
+    pub clock_skew: i64,
+    /// Seconds the wall clock may stray from the trusted estimate before it is not believed.
+    pub clock_tolerance: i64,
+    /// Age in seconds of the status list past which verdicts are marked stale.
+    pub stale_after: i64,
+    /// Age in seconds of the status list past which the gate refuses to decide.
+    pub too_stale_after: i64,
+    /// Days synced entries are kept on the gate; un-synced ones are kept until synced.
+    pub keep_synced_days: i64,
+}
+
+impl Default for GatePolicy {
+    fn default() -> Self {
+        let verify = Policy::default();
+        Self {
+            clock_skew: verify.clock_skew,
+            clock_tolerance: clock::DEFAULT_TOLERANCE,
+            stale_after: verify.stale_after,
+            too_stale_after: verify.too_stale_after,
+            keep_synced_days: 30,
+        }
+    }
+}
+
+impl GatePolicy {
+    fn verify_policy(self) -> Policy {
+        Policy {
+            clock_skew: self.clock_skew,
+            stale_after: self.stale_after,
+            too_stale_after: self.too_stale_after,
+        }
+    }
+
+    /// Refuses limits that make no sense (the hard limit before the soft one, negatives).
+    pub fn check(&self) -> Result<()> {
+        let ok = self.clock_skew >= 0
+            && self.clock_tolerance >= 0
+            && 0 < self.stale_after
+            && self.stale_after <= self.too_stale_after
+            && self.keep_synced_days >= 1;
+        if ok {
+            Ok(())
+        } else {
+            Err(GateError::Input(
+                "policy needs 0 <= skew, 0 <= tolerance, 0 < stale-after <= too-stale-after, keep-days >= 1".into(),
+            ))
+        }
+    }
+}
 
 /// The rider as a verdict shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -57,8 +118,10 @@ pub struct Verdict {
     pub entry_id: Uuid,
     /// Whether the lists were past their freshness budget.
     pub stale: bool,
-    /// The gate's clock at the check.
+    /// The gate's wall clock at the check.
     pub at: UnixTime,
+    /// The gate's trusted estimate of the time, when it has one.
+    pub trusted_at: Option<UnixTime>,
 }
 
 /// How fresh the gate's state is, for `status` and the status strip.
@@ -88,8 +151,12 @@ pub struct GateStatus {
     pub freshness: &'static str,
     /// The issuer's clock minus the gate's at the last sync, in seconds.
     pub clock_offset: Option<i64>,
+    /// What the gate makes of its clock.
+    pub clock: ClockCheck,
     /// Riders this site has banned, as of the last site bundle.
     pub banned_riders: usize,
+    /// The time limits in force.
+    pub policy: GatePolicy,
 }
 
 /// An enrolled gate, open.
@@ -99,7 +166,8 @@ pub struct Gate {
     enrollment: Enrollment,
     trust: Option<TrustState>,
     banned: BTreeSet<RiderId>,
-    policy: Policy,
+    policy: GatePolicy,
+    data_version: i64,
 }
 
 impl Gate {
@@ -115,9 +183,10 @@ impl Gate {
             enrollment,
             trust: None,
             banned: BTreeSet::new(),
-            policy: Policy::default(),
+            policy: GatePolicy::default(),
+            data_version: 0,
         };
-        gate.reload_trust()?;
+        gate.reload()?;
         Ok(gate)
     }
 
@@ -142,6 +211,21 @@ impl Gate {
         &self.enrollment
     }
 
+    /// The time limits in force.
+    #[must_use]
+    pub fn policy(&self) -> GatePolicy {
+        self.policy
+    }
+
+    /// Changes the time limits.
+    pub fn set_policy(&mut self, policy: GatePolicy) -> Result<()> {
+        policy.check()?;
+        let json = serde_json::to_string(&policy).map_err(|e| GateError::Corrupt(e.to_string()))?;
+        self.store.set_meta(META_POLICY, &json)?;
+        self.policy = policy;
+        Ok(())
+    }
+
     pub(crate) fn store(&self) -> &Store {
         &self.store
     }
@@ -156,12 +240,16 @@ impl Gate {
         self.trust.as_ref().map(|t| &t.trust_list)
     }
 
-    /// Rebuilds the in-memory trust state from the database, verifying both lists again.
+    /// Rebuilds the in-memory state from the database, verifying every list again.
     ///
     /// A list that no longer verifies (a damaged database) is dropped, so verdicts become
     /// `lists_too_stale` until the next sync instead of trusting unverified bytes. The site's
     /// bans come from the site bundle, checked the same way.
-    pub(crate) fn reload_trust(&mut self) -> Result<()> {
+    pub(crate) fn reload(&mut self) -> Result<()> {
+        self.data_version = self.store.data_version()?;
+        if let Some(json) = self.store.meta(META_POLICY)? {
+            self.policy = serde_json::from_str(&json).unwrap_or_default();
+        }
         let root = public_key_from_bytes(&self.enrollment.root_public_key)
             .map_err(|e| GateError::Corrupt(format!("pinned root key: {e}")))?;
         let trust_list = self
@@ -192,7 +280,37 @@ impl Gate {
         Ok(())
     }
 
-    fn context(&self, now: UnixTime) -> Result<GateContext> {
+    /// Reloads if another connection (a sync) changed the database since the last look.
+    fn refresh(&mut self) -> Result<()> {
+        if self.store.data_version()? != self.data_version {
+            self.reload()?;
+        }
+        Ok(())
+    }
+
+    /// The last trusted time, from the last sync's signed time token.
+    pub fn trusted_time(&self) -> Result<Option<TrustedTime>> {
+        Ok(self
+            .store
+            .meta(META_TRUSTED_TIME)?
+            .and_then(|json| serde_json::from_str(&json).ok()))
+    }
+
+    pub(crate) fn set_trusted_time(&self, trusted: &TrustedTime) -> Result<()> {
+        let json = serde_json::to_string(trusted).map_err(|e| GateError::Corrupt(e.to_string()))?;
+        self.store.set_meta(META_TRUSTED_TIME, &json)
+    }
+
+    /// What the gate makes of a clock reading.
+    pub fn clock(&self, reading: &ClockReading) -> Result<ClockCheck> {
+        Ok(clock::assess(
+            reading,
+            self.trusted_time()?.as_ref(),
+            self.policy.clock_tolerance,
+        ))
+    }
+
+    fn context(&self, now: UnixTime, clock: &ClockCheck) -> Result<GateContext> {
         let seen: HashSet<_> = self
             .store
             .seen_codes(now.plus(-SEEN_CODE_MARGIN))?
@@ -201,14 +319,42 @@ impl Gate {
         Ok(GateContext {
             seen,
             banned: self.banned.clone(),
-            policy: self.policy,
+            clock_floor: clock.floor,
+            clock_ceiling: clock.ceiling,
+            policy: self.policy.verify_policy(),
             ..GateContext::new(self.enrollment.site_id)
         })
     }
 
-    /// Verifies a code's text at `now`, logs the attempt durably, and returns the verdict.
-    pub fn check(&mut self, text: &str, now: UnixTime) -> Result<Verdict> {
-        let context = self.context(now)?;
+    fn entry(
+        &self,
+        id: Uuid,
+        reading: &ClockReading,
+        clock: &ClockCheck,
+        method: EntryMethod,
+    ) -> Entry {
+        Entry {
+            id,
+            gate_id: self.enrollment.gate_id,
+            site_id: self.enrollment.site_id,
+            recorded_at: reading.wall,
+            method,
+            decision: Decision::Allow,
+            reason: None,
+            rider: None,
+            code_id: None,
+            trusted_at: clock.estimate,
+            manual: None,
+            overrides: None,
+        }
+    }
+
+    /// Verifies a code's text, logs the attempt durably, and returns the verdict.
+    pub fn check(&mut self, text: &str, reading: &ClockReading) -> Result<Verdict> {
+        self.refresh()?;
+        let clock = self.clock(reading)?;
+        let now = reading.wall;
+        let context = self.context(now, &clock)?;
         let outcome = match &self.trust {
             Some(trust) => verify(text, trust, &context, now).map_err(Some),
             // Without a trust list nothing can be verified: the guard decides by hand.
@@ -229,6 +375,7 @@ impl Gate {
                         entry_id,
                         stale: accepted.lists_stale(),
                         at: now,
+                        trusted_at: clock.estimate,
                     },
                     Some((pass.code_id, pass.expires_at)),
                 )
@@ -249,6 +396,7 @@ impl Gate {
                         entry_id,
                         stale: false,
                         at: now,
+                        trusted_at: clock.estimate,
                     },
                     None,
                 )
@@ -256,15 +404,11 @@ impl Gate {
         };
         let logged = LoggedEntry {
             entry: Entry {
-                id: entry_id,
-                gate_id: self.enrollment.gate_id,
-                site_id: self.enrollment.site_id,
-                recorded_at: now,
-                method: EntryMethod::Scan,
                 decision: verdict.verdict,
                 reason: verdict.reason.map(str::to_owned),
                 rider: verdict.rider.as_ref().map(|r| r.id.clone()),
                 code_id: verdict.code_id.clone(),
+                ..self.entry(entry_id, reading, &clock, EntryMethod::Scan)
             },
             rider_name: verdict.rider.as_ref().map(|r| r.name.clone()),
             platform: verdict.rider.as_ref().map(|r| r.platform.clone()),
@@ -274,14 +418,77 @@ impl Gate {
         Ok(verdict)
     }
 
+    /// Logs a rider without a code, registered by hand by the guard, as let in.
+    pub fn register_manual(
+        &mut self,
+        manual: &ManualEntry,
+        reading: &ClockReading,
+    ) -> Result<LoggedEntry> {
+        manual.check().map_err(|e| GateError::Input(e.to_owned()))?;
+        let clock = self.clock(reading)?;
+        let logged = LoggedEntry {
+            entry: Entry {
+                manual: Some(manual.clone()),
+                ..self.entry(Uuid::now_v7(), reading, &clock, EntryMethod::Manual)
+            },
+            rider_name: Some(manual.name.clone()),
+            platform: Some(manual.platform.clone()),
+            synced_at: None,
+        };
+        self.store.record(&logged, None)?;
+        Ok(logged)
+    }
+
+    /// Logs a guard letting in a rider the gate denied, with the guard's reason.
+    pub fn override_denial(
+        &mut self,
+        denied: Uuid,
+        reason: &str,
+        reading: &ClockReading,
+    ) -> Result<LoggedEntry> {
+        let reason = reason.trim();
+        if reason.chars().count() < 2
+            || reason.chars().count() > 200
+            || reason.chars().any(char::is_control)
+        {
+            return Err(GateError::Input(
+                "an override needs a reason of 2 to 200 printable characters".into(),
+            ));
+        }
+        let (gate, site) = (self.enrollment.gate_id, self.enrollment.site_id);
+        let original = self
+            .store
+            .entry(denied, gate, site)?
+            .ok_or(GateError::NoSuchEntry(denied))?;
+        if original.entry.method != EntryMethod::Scan || original.entry.decision != Decision::Deny {
+            return Err(GateError::NotOverridable(denied));
+        }
+        let clock = self.clock(reading)?;
+        let logged = LoggedEntry {
+            entry: Entry {
+                reason: Some(reason.to_owned()),
+                rider: original.entry.rider.clone(),
+                code_id: original.entry.code_id.clone(),
+                overrides: Some(denied),
+                ..self.entry(Uuid::now_v7(), reading, &clock, EntryMethod::Override)
+            },
+            rider_name: original.rider_name,
+            platform: original.platform,
+            synced_at: None,
+        };
+        self.store.record(&logged, None)?;
+        Ok(logged)
+    }
+
     /// Entries logged at or after `since`.
     pub fn log(&self, since: UnixTime) -> Result<Vec<LoggedEntry>> {
         self.store
             .entries_since(since, self.enrollment.gate_id, self.enrollment.site_id)
     }
 
-    /// The gate's freshness and backlog at `now`.
-    pub fn status(&self, now: UnixTime) -> Result<GateStatus> {
+    /// The gate's freshness, clock and backlog at a reading.
+    pub fn status(&mut self, reading: &ClockReading) -> Result<GateStatus> {
+        self.refresh()?;
         let meta_int =
             |key| -> Result<Option<i64>> { Ok(self.store.meta(key)?.and_then(|v| v.parse().ok())) };
         let status_issued = self
@@ -289,7 +496,7 @@ impl Gate {
             .as_ref()
             .and_then(|t| t.status_list.as_ref())
             .map(|s| s.issued_at);
-        let age = status_issued.map(|t| now.since(t));
+        let age = status_issued.map(|t| reading.wall.since(t));
         let freshness = match age {
             Some(a) if a <= self.policy.stale_after => "fresh",
             Some(a) if a <= self.policy.too_stale_after => "stale",
@@ -308,7 +515,9 @@ impl Gate {
             status_list_issued_at: status_issued,
             freshness,
             clock_offset: meta_int(META_CLOCK_OFFSET)?,
+            clock: self.clock(reading)?,
             banned_riders: self.banned.len(),
+            policy: self.policy,
         })
     }
 }
@@ -316,10 +525,7 @@ impl Gate {
 /// The wall clock, read at the edge and passed inward.
 #[must_use]
 pub fn wall_clock() -> UnixTime {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
-    UnixTime(i64::try_from(secs).unwrap_or(i64::MAX))
+    clock::read().wall
 }
 
 fn rider_view(pass: &Pass) -> RiderView {

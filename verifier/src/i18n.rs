@@ -62,6 +62,19 @@ pub fn stale_text(lang: Lang) -> &'static str {
     }
 }
 
+/// What became of a frame that gave no verdict.
+#[must_use]
+pub fn frame_event_text(lang: Lang, event: &str) -> &'static str {
+    match (lang, event) {
+        (Lang::Zh, "no_code") => "未识别到二维码",
+        (Lang::Zh, "repeat") => "同一个码，刚已核验",
+        (Lang::Zh, _) => "无法读取图像",
+        (Lang::En, "no_code") => "no code found",
+        (Lang::En, "repeat") => "same code, just verified",
+        (Lang::En, _) => "image unreadable",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

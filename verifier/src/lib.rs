@@ -7,10 +7,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod clock;
 pub mod decode;
 pub mod error;
+pub mod frames;
 pub mod gate;
 pub mod i18n;
+pub mod scanner;
 pub mod store;
 pub mod sync;
 pub mod synthetic;

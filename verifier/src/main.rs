@@ -2,22 +2,28 @@
 
 mod demo;
 
-use std::io::Write;
+use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
-use xiaoge_gate::gate::{Verdict, wall_clock};
+use serde_json::json;
+use xiaoge_gate::clock;
+use xiaoge_gate::frames::{FrameSource, ImageFiles, SourceKind, read_image};
+use xiaoge_gate::gate::{GatePolicy, Verdict};
 use xiaoge_gate::i18n::{self, Lang};
-use xiaoge_gate::{Gate, GateError, decode, sync};
+use xiaoge_gate::scanner::{ScanEvent, Scanner};
+use xiaoge_gate::sync::{DEFAULT_TIMEOUT, Schedule, Window, WorkerEvent};
+use xiaoge_gate::{Gate, decode, sync};
 use xiaoge_pass::UnixTime;
-use xiaoge_pass::api::Decision;
+use xiaoge_pass::api::{Decision, ManualEntry};
 
 /// The Xiaoge Pass (小哥码) gate: verifies rider codes offline and logs every attempt.
 ///
-/// Exit status: 0 allowed (or done), 1 denied, 2 error.
+/// Exit status: 0 allowed (or done), 1 denied (or a file without a code), 2 error.
 #[derive(Parser)]
 #[command(name = "xiaoge-gate", version, about, long_about = None)]
 struct Cli {
@@ -33,7 +39,7 @@ struct StateDir {
     state: PathBuf,
 }
 
-/// What a code is read from.
+/// What codes are read from.
 #[derive(Args)]
 #[group(required = true, multiple = false)]
 struct CodeSource {
@@ -43,6 +49,20 @@ struct CodeSource {
     /// The code's text, as a scanner reads it (XG1:…).
     #[arg(long, value_name = "CODE")]
     text: Option<String>,
+    /// Every image in a folder, in name order, as frames: one line each.
+    #[arg(long, value_name = "DIR")]
+    frames: Option<PathBuf>,
+    /// Code texts, one per line, as a handheld scanner in keyboard mode types them.
+    #[arg(long)]
+    stdin: bool,
+}
+
+/// How long a request to the issuer may take.
+#[derive(Args)]
+struct Timeout {
+    /// Seconds one request to the issuer may take.
+    #[arg(long, value_name = "SECS", default_value_t = DEFAULT_TIMEOUT.as_secs())]
+    timeout: u64,
 }
 
 #[derive(Subcommand)]
@@ -57,29 +77,51 @@ enum Command {
         /// The enrollment token from `xiaoge-issuer gate add`.
         #[arg(long, value_name = "T")]
         token: String,
+        #[command(flatten)]
+        timeout: Timeout,
     },
-    /// Verify one code, offline, and log the attempt whatever the verdict.
+    /// Verify codes, offline, and log every attempt whatever the verdict.
     Verify {
         #[command(flatten)]
         state: StateDir,
         #[command(flatten)]
         source: CodeSource,
-        /// Print the verdict as one JSON object.
+        /// Print JSON: one object per verdict.
         #[arg(long)]
         json: bool,
         /// Language of the words shown.
         #[arg(long, value_enum, default_value_t = Lang::Zh)]
         lang: Lang,
     },
-    /// Upload waiting entries and fetch the lists and the issuer's time.
-    Sync {
-        #[command(flatten)]
-        state: StateDir,
-        /// Print the report as JSON.
+    /// Show what each image's QR code holds (no verification, nothing logged).
+    Decode {
+        /// Images to read.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// One JSON object per line: {"file", "text" or null, "ms"}.
         #[arg(long)]
         json: bool,
     },
-    /// Show pending entries, last sync and how old the lists are.
+    /// Upload waiting entries, fetch the lists, bans and the issuer's signed time.
+    Sync {
+        #[command(flatten)]
+        state: StateDir,
+        #[command(flatten)]
+        timeout: Timeout,
+        /// Keep syncing: every --interval after a success, backing off after failures.
+        #[arg(long = "loop")]
+        repeat: bool,
+        /// Seconds between syncs in a loop.
+        #[arg(long, value_name = "SECS", default_value_t = 300, requires = "repeat")]
+        interval: u64,
+        /// Only sync in this daily window of local time, such as 01:00-05:00.
+        #[arg(long, value_name = "HH:MM-HH:MM", requires = "repeat")]
+        window: Option<Window>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show pending entries, last sync, the lists' age and the clock.
     Status {
         #[command(flatten)]
         state: StateDir,
@@ -97,6 +139,56 @@ enum Command {
         /// One JSON object per line.
         #[arg(long)]
         json: bool,
+    },
+    /// Register a rider without a code by hand (the paper book, digitised).
+    Register {
+        #[command(flatten)]
+        state: StateDir,
+        /// The name the rider gives.
+        #[arg(long)]
+        name: String,
+        /// The last four digits of the rider's phone.
+        #[arg(long)]
+        phone_last4: String,
+        /// The rider's platform.
+        #[arg(long)]
+        platform: String,
+        /// The building the rider is going to.
+        #[arg(long)]
+        building: String,
+        /// Print the entry as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Let in a rider the gate denied, with the guard's reason (logged as an override).
+    Override {
+        #[command(flatten)]
+        state: StateDir,
+        /// The denied entry's id.
+        entry: uuid::Uuid,
+        /// Why the guard lets the rider in.
+        #[arg(long)]
+        reason: String,
+        /// Print the entry as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or change the gate's time limits.
+    Policy {
+        #[command(flatten)]
+        state: StateDir,
+        /// Hours after the status list's signing that verdicts are marked stale.
+        #[arg(long, value_name = "HOURS")]
+        stale_after: Option<i64>,
+        /// Hours after which the gate refuses to decide (guard checks by hand).
+        #[arg(long, value_name = "HOURS")]
+        too_stale_after: Option<i64>,
+        /// Seconds the wall clock may stray from the trusted time.
+        #[arg(long, value_name = "SECS")]
+        clock_tolerance: Option<i64>,
+        /// Days synced entries stay on the gate.
+        #[arg(long, value_name = "DAYS")]
+        keep_days: Option<i64>,
     },
     /// Run the whole path on an embedded issuer: enroll, verify, replay, revoke, go offline,
     /// sync. Needs no camera, display or network.
@@ -127,14 +219,20 @@ fn open(state: &StateDir) -> Result<Gate> {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let now = wall_clock();
     match cli.command {
         Command::Enroll {
             state,
             issuer,
             token,
+            timeout,
         } => {
-            let gate = sync::enroll(&state.state, &issuer, &token, now)?;
+            let gate = sync::enroll(
+                &state.state,
+                &issuer,
+                &token,
+                Duration::from_secs(timeout.timeout),
+                clock::read().wall,
+            )?;
             let e = gate.enrollment();
             eprintln!(
                 "enrolled as gate {} {:?} at site {} {:?} of issuer {:?}; lists synced",
@@ -146,127 +244,182 @@ fn run(cli: Cli) -> Result<ExitCode> {
             source,
             json,
             lang,
+        } => return verify(&state, source, json, lang),
+        Command::Decode { files, json } => return decode_files(&files, json),
+        Command::Sync {
+            state,
+            timeout,
+            repeat,
+            interval,
+            window,
+            json,
+        } => {
+            let timeout = Duration::from_secs(timeout.timeout);
+            if repeat {
+                let schedule = Schedule {
+                    interval: Duration::from_secs(interval),
+                    window,
+                    timeout,
+                    ..Schedule::default()
+                };
+                let stop = std::sync::atomic::AtomicBool::new(false);
+                sync::run_worker(&state.state, &schedule, &stop, |event| {
+                    print_worker_event(&event, json);
+                });
+            } else {
+                let mut gate = open(&state)?;
+                let report = sync::sync(&mut gate, timeout, clock::read().wall)?;
+                print_worker_event(&WorkerEvent::Synced { report }, json);
+            }
+        }
+        Command::Status { state, json } => print_status(&mut open(&state)?, json)?,
+        Command::Log { state, since, json } => print_log(&open(&state)?, since, json)?,
+        Command::Register {
+            state,
+            name,
+            phone_last4,
+            platform,
+            building,
+            json,
+        } => {
+            let manual = ManualEntry {
+                name,
+                phone_last4,
+                platform,
+                building,
+            };
+            let entry = open(&state)?.register_manual(&manual, &clock::read())?;
+            print_entry(&entry.entry, json, "registered by hand")?;
+        }
+        Command::Override {
+            state,
+            entry,
+            reason,
+            json,
+        } => {
+            let logged = open(&state)?.override_denial(entry, &reason, &clock::read())?;
+            print_entry(&logged.entry, json, "override logged")?;
+        }
+        Command::Policy {
+            state,
+            stale_after,
+            too_stale_after,
+            clock_tolerance,
+            keep_days,
         } => {
             let mut gate = open(&state)?;
-            let text = match (source.text, source.image) {
-                (Some(text), _) => text.trim().to_owned(),
-                (None, Some(path)) => read_code(&path)?,
-                (None, None) => anyhow::bail!("give --image FILE or --text CODE"),
+            let old = gate.policy();
+            let policy = GatePolicy {
+                stale_after: stale_after.map_or(old.stale_after, |h| h * 3600),
+                too_stale_after: too_stale_after.map_or(old.too_stale_after, |h| h * 3600),
+                clock_tolerance: clock_tolerance.unwrap_or(old.clock_tolerance),
+                keep_synced_days: keep_days.unwrap_or(old.keep_synced_days),
+                ..old
             };
-            let verdict = gate.check(&text, now)?;
-            print_verdict(&verdict, lang, json)?;
-            return Ok(match verdict.verdict {
-                Decision::Allow => ExitCode::SUCCESS,
-                Decision::Deny => ExitCode::from(1),
-            });
-        }
-        Command::Sync { state, json } => {
-            let mut gate = open(&state)?;
-            let report = sync::sync(&mut gate, now)?;
-            if json {
-                println!("{}", serde_json::to_string(&report)?);
-            } else {
-                println!(
-                    "uploaded {} entries ({} already held by the issuer); trust list {}; status list {}; issuer clock {:+} s from ours",
-                    report.uploaded,
-                    report.duplicates,
-                    if report.trust_list_updated {
-                        "updated"
-                    } else {
-                        "unchanged"
-                    },
-                    if report.status_list_updated {
-                        "updated"
-                    } else {
-                        "unchanged"
-                    },
-                    report.clock_offset.unwrap_or(0)
-                );
+            if policy != old {
+                gate.set_policy(policy)?;
             }
-        }
-        Command::Status { state, json } => {
-            let status = open(&state)?.status(now)?;
-            if json {
-                println!("{}", serde_json::to_string(&status)?);
-            } else {
-                let ago = |t: Option<UnixTime>| {
-                    t.map_or_else(
-                        || "never".to_owned(),
-                        |t| format!("{} ({} s ago)", format_time(t), now.since(t)),
-                    )
-                };
-                println!(
-                    "gate        {} {} at site {} {}",
-                    status.gate_id, status.gate_name, status.site_id, status.site_name
-                );
-                println!("issuer      {}", status.issuer_url);
-                println!("pending     {} entries to upload", status.pending_entries);
-                println!("last sync   {}", ago(status.last_sync_at));
-                println!("trust list  signed {}", ago(status.trust_list_issued_at));
-                println!(
-                    "status list signed {} — {}",
-                    ago(status.status_list_issued_at),
-                    status.freshness
-                );
-                println!(
-                    "clock       issuer {:+} s from ours at last sync",
-                    status.clock_offset.unwrap_or(0)
-                );
-            }
-        }
-        Command::Log { state, since, json } => {
-            let since = match since {
-                Some(t) => UnixTime(
-                    chrono::DateTime::parse_from_rfc3339(&t)
-                        .with_context(|| format!("--since {t:?} is not an RFC 3339 time"))?
-                        .timestamp(),
-                ),
-                None => UnixTime(0),
-            };
-            let entries = open(&state)?.log(since)?;
-            let mut out = std::io::stdout().lock();
-            for e in &entries {
-                if json {
-                    let mut value = serde_json::to_value(&e.entry)?;
-                    value["rider_name"] = serde_json::json!(e.rider_name);
-                    value["platform"] = serde_json::json!(e.platform);
-                    value["synced_at"] = serde_json::json!(e.synced_at);
-                    writeln!(out, "{value}")?;
-                } else {
-                    writeln!(
-                        out,
-                        "{}  {:<5}  {:<8}  {:<22}  {:<6} {:<8}  {}",
-                        format_time(e.entry.recorded_at),
-                        e.entry.decision.as_str(),
-                        e.entry.method.as_str(),
-                        e.entry.reason.as_deref().unwrap_or("-"),
-                        e.rider_name.as_deref().unwrap_or("-"),
-                        e.platform.as_deref().unwrap_or("-"),
-                        if e.synced_at.is_some() {
-                            "synced"
-                        } else {
-                            "pending"
-                        }
-                    )?;
-                }
-            }
+            println!("{}", serde_json::to_string(&policy)?);
         }
         Command::Demo { lang, keep } => demo::run(lang, keep.as_deref())?,
     }
     Ok(ExitCode::SUCCESS)
 }
 
+fn verify(state: &StateDir, source: CodeSource, json: bool, lang: Lang) -> Result<ExitCode> {
+    let mut gate = open(state)?;
+    let single = match (source.text, source.image) {
+        (Some(text), _) => Some(text.trim().to_owned()),
+        (None, Some(path)) => Some(read_code(&path)?),
+        (None, None) => None,
+    };
+    if let Some(text) = single {
+        let verdict = gate.check(&text, &clock::read())?;
+        print_verdict(&verdict, None, lang, json)?;
+        return Ok(match verdict.verdict {
+            Decision::Allow => ExitCode::SUCCESS,
+            Decision::Deny => ExitCode::from(1),
+        });
+    }
+    if source.stdin {
+        for line in std::io::stdin().lock().lines() {
+            let line = line.context("reading codes from stdin")?;
+            let text = line.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let verdict = gate.check(text, &clock::read())?;
+            print_verdict(&verdict, None, lang, json)?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = source
+        .frames
+        .context("give --image, --text, --frames or --stdin")?;
+    let mut frames = ImageFiles::from_dir(&dir)?;
+    let mut scanner = Scanner::default();
+    loop {
+        let frame = match frames.next_frame() {
+            Ok(Some(frame)) => frame,
+            Ok(None) => break,
+            // One unreadable file is reported and skipped, like a bad camera frame.
+            Err(e) => {
+                print_frame_event(&e.to_string(), "unreadable", None, lang, json)?;
+                continue;
+            }
+        };
+        let (event, _) = scanner.scan(
+            &mut gate,
+            &frame.image,
+            frames.kind(),
+            &clock::read(),
+            Instant::now(),
+        )?;
+        match event {
+            ScanEvent::NoCode => print_frame_event(&frame.label, "no_code", None, lang, json)?,
+            ScanEvent::Repeat { .. } => {
+                print_frame_event(&frame.label, "repeat", None, lang, json)?
+            }
+            ScanEvent::Verdict(v) => print_verdict(&v, Some(&frame.label), lang, json)?,
+        }
+    }
+    debug_assert_eq!(frames.kind(), SourceKind::Stills);
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Reads the QR code in an image file.
 fn read_code(path: &Path) -> Result<String> {
-    let image = image::open(path)
-        .map_err(|e| GateError::Image {
-            path: path.to_owned(),
-            reason: e.to_string(),
-        })?
-        .to_luma8();
-    decode::decode(&image)
+    let image = read_image(path)?;
+    Ok(decode::decode(&image)
         .map(|d| d.text)
-        .ok_or_else(|| GateError::NoCode(path.to_owned()).into())
+        .ok_or_else(|| xiaoge_gate::GateError::NoCode(path.to_owned()))?)
+}
+
+fn decode_files(files: &[PathBuf], json: bool) -> Result<ExitCode> {
+    let mut out = std::io::stdout().lock();
+    let mut all_read = true;
+    for file in files {
+        let image = read_image(file)?;
+        let (decoded, ms) = decode::timed(|| decode::decode(&image));
+        all_read &= decoded.is_some();
+        if json {
+            let line = json!({
+                "file": file.display().to_string(),
+                "text": decoded.as_ref().map(|d| d.text.clone()),
+                "attempt": decoded.as_ref().map(|d| d.attempt.name()),
+                "ms": (ms * 1000.0).round() / 1000.0,
+            });
+            writeln!(out, "{line}")?;
+        } else {
+            let text = decoded.map_or_else(|| "(no code)".to_owned(), |d| d.text);
+            writeln!(out, "{}: {text}", file.display())?;
+        }
+    }
+    Ok(if all_read {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn format_time(t: UnixTime) -> String {
@@ -283,6 +436,8 @@ fn format_time(t: UnixTime) -> String {
 /// A verdict with the words a guard reads.
 #[derive(Serialize)]
 struct ShownVerdict<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    frame: Option<&'a str>,
     #[serde(flatten)]
     verdict: &'a Verdict,
     message: String,
@@ -305,21 +460,160 @@ pub(crate) fn verdict_words(v: &Verdict, lang: Lang) -> String {
     words
 }
 
-fn print_verdict(v: &Verdict, lang: Lang, json: bool) -> Result<()> {
+fn print_verdict(v: &Verdict, frame: Option<&str>, lang: Lang, json: bool) -> Result<()> {
     let words = verdict_words(v, lang);
     let mut out = std::io::stdout().lock();
     if json {
         let shown = ShownVerdict {
+            frame,
             verdict: v,
             message: words,
         };
         writeln!(out, "{}", serde_json::to_string(&shown)?)?;
     } else {
-        writeln!(out, "{words}")?;
+        match frame {
+            Some(frame) => writeln!(out, "{frame}: {words}")?,
+            None => writeln!(out, "{words}")?,
+        }
         if let Some(detail) = &v.detail {
             eprintln!("detail: {detail}");
         }
         eprintln!("entry {} logged", v.entry_id);
+    }
+    out.flush()?;
+    Ok(())
+}
+
+fn print_frame_event(
+    frame: &str,
+    event: &str,
+    _: Option<()>,
+    lang: Lang,
+    json: bool,
+) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        writeln!(out, "{}", json!({"frame": frame, "event": event}))?;
+    } else {
+        writeln!(out, "{frame}: {}", i18n::frame_event_text(lang, event))?;
+    }
+    Ok(())
+}
+
+fn print_entry(e: &xiaoge_pass::api::Entry, json: bool, what: &str) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string(e)?);
+    } else {
+        println!("{}", e.id);
+        eprintln!("{what} at {}", format_time(e.recorded_at));
+    }
+    Ok(())
+}
+
+fn print_worker_event(event: &WorkerEvent, json: bool) {
+    if json {
+        if let Ok(line) = serde_json::to_string(event) {
+            println!("{line}");
+        }
+        return;
+    }
+    match event {
+        WorkerEvent::Synced { report } => println!(
+            "uploaded {} entries ({} already held by the issuer); trust list {}; status list {}; site bans {}; issuer clock {:+} s from ours; {} old synced entries purged",
+            report.uploaded,
+            report.duplicates,
+            if report.trust_list_updated {
+                "updated"
+            } else {
+                "unchanged"
+            },
+            if report.status_list_updated {
+                "updated"
+            } else {
+                "unchanged"
+            },
+            if report.site_bundle_updated {
+                "updated"
+            } else {
+                "unchanged"
+            },
+            report.clock_offset.unwrap_or(0),
+            report.purged
+        ),
+        WorkerEvent::Failed { error, retry_in_s } => {
+            println!("sync failed: {error}; retrying in {retry_in_s} s");
+        }
+        WorkerEvent::OutsideWindow => println!("outside the sync window; waiting"),
+    }
+}
+
+fn print_status(gate: &mut Gate, json: bool) -> Result<()> {
+    let reading = clock::read();
+    let status = gate.status(&reading)?;
+    if json {
+        println!("{}", serde_json::to_string(&status)?);
+        return Ok(());
+    }
+    let now = reading.wall;
+    let ago = |t: Option<UnixTime>| {
+        t.map_or_else(
+            || "never".to_owned(),
+            |t| format!("{} ({} s ago)", format_time(t), now.since(t)),
+        )
+    };
+    println!(
+        "gate        {} {} at site {} {}",
+        status.gate_id, status.gate_name, status.site_id, status.site_name
+    );
+    println!("issuer      {}", status.issuer_url);
+    println!("pending     {} entries to upload", status.pending_entries);
+    println!("last sync   {}", ago(status.last_sync_at));
+    println!("trust list  signed {}", ago(status.trust_list_issued_at));
+    println!(
+        "status list signed {} — {}",
+        ago(status.status_list_issued_at),
+        status.freshness
+    );
+    println!("site bans   {} riders", status.banned_riders);
+    println!("clock       {}", serde_json::to_string(&status.clock)?);
+    Ok(())
+}
+
+fn print_log(gate: &Gate, since: Option<String>, json: bool) -> Result<()> {
+    let since = match since {
+        Some(t) => UnixTime(
+            chrono::DateTime::parse_from_rfc3339(&t)
+                .with_context(|| format!("--since {t:?} is not an RFC 3339 time"))?
+                .timestamp(),
+        ),
+        None => UnixTime(0),
+    };
+    let entries = gate.log(since)?;
+    let mut out = std::io::stdout().lock();
+    for e in &entries {
+        if json {
+            let mut value = serde_json::to_value(&e.entry)?;
+            value["rider_name"] = json!(e.rider_name);
+            value["platform"] = json!(e.platform);
+            value["synced_at"] = json!(e.synced_at);
+            writeln!(out, "{value}")?;
+        } else {
+            writeln!(
+                out,
+                "{}  {:<5}  {:<8}  {:<22}  {:<6} {:<8}  {}",
+                format_time(e.entry.recorded_at),
+                e.entry.decision.as_str(),
+                e.entry.method.as_str(),
+                e.entry.reason.as_deref().unwrap_or("-"),
+                e.rider_name.as_deref().unwrap_or("-"),
+                e.platform.as_deref().unwrap_or("-"),
+                if e.synced_at.is_some() {
+                    "synced"
+                } else {
+                    "pending"
+                }
+            )?;
+        }
     }
     Ok(())
 }

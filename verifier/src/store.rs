@@ -17,7 +17,8 @@ use xiaoge_issuer::sqlite;
 
 use crate::error::{GateError, Result};
 
-const MIGRATIONS: &[&str] = &[r"
+const MIGRATIONS: &[&str] = &[
+    r"
     CREATE TABLE enrollment (
         id              INTEGER PRIMARY KEY CHECK (id = 1),
         gate_id         INTEGER NOT NULL,
@@ -54,7 +55,16 @@ const MIGRATIONS: &[&str] = &[r"
         synced_at   INTEGER
     );
     CREATE INDEX entries_unsynced ON entries (recorded_at) WHERE synced_at IS NULL;
-"];
+",
+    // Issue 4: the trusted clock, manual registrations and overrides, and purging by age.
+    r"
+    ALTER TABLE entries ADD COLUMN trusted_at INTEGER;
+    ALTER TABLE entries ADD COLUMN manual TEXT;
+    ALTER TABLE entries ADD COLUMN overrides TEXT;
+    CREATE INDEX entries_synced ON entries (synced_at) WHERE synced_at IS NOT NULL;
+    CREATE UNIQUE INDEX entries_overrides ON entries (overrides) WHERE overrides IS NOT NULL;
+",
+];
 
 /// Which cached list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -126,10 +136,50 @@ pub struct LoggedEntry {
     pub synced_at: Option<UnixTime>,
 }
 
+/// Reads one row of `entries` (columns in the order `select_entries` selects them).
+fn logged_entry(r: &rusqlite::Row<'_>, gate: u64, site: SiteId) -> Result<LoggedEntry> {
+    let id: String = r.get(0)?;
+    let corrupt = |what: &str| GateError::Corrupt(format!("entry {id}: bad {what}"));
+    let text = |i: usize| r.get::<_, Option<String>>(i);
+    Ok(LoggedEntry {
+        entry: Entry {
+            id: id.parse::<Uuid>().map_err(|_| corrupt("id"))?,
+            gate_id: gate,
+            site_id: site,
+            recorded_at: UnixTime(r.get(1)?),
+            method: EntryMethod::parse(&r.get::<_, String>(2)?).ok_or_else(|| corrupt("method"))?,
+            decision: Decision::parse(&r.get::<_, String>(3)?)
+                .ok_or_else(|| corrupt("decision"))?,
+            reason: text(4)?,
+            rider: text(5)?
+                .map(RiderId::try_from)
+                .transpose()
+                .map_err(|_| corrupt("rider"))?,
+            code_id: text(8)?,
+            trusted_at: r.get::<_, Option<i64>>(10)?.map(UnixTime),
+            manual: text(11)?
+                .map(|m| serde_json::from_str(&m))
+                .transpose()
+                .map_err(|_| corrupt("manual"))?,
+            overrides: text(12)?
+                .map(|o| o.parse())
+                .transpose()
+                .map_err(|_| corrupt("overrides"))?,
+        },
+        rider_name: text(6)?,
+        platform: text(7)?,
+        synced_at: r.get::<_, Option<i64>>(9)?.map(UnixTime),
+    })
+}
+
 /// Meta key: when the last sync completed.
 pub const META_LAST_SYNC: &str = "last_sync_at";
 /// Meta key: the issuer's clock minus ours at the last sync, in seconds.
 pub const META_CLOCK_OFFSET: &str = "clock_offset";
+/// Meta key: the last trusted time (JSON of `clock::TrustedTime`).
+pub const META_TRUSTED_TIME: &str = "trusted_time";
+/// Meta key: the gate's policy (JSON of `gate::GatePolicy`).
+pub const META_POLICY: &str = "policy";
 
 /// The gate's database.
 pub struct Store {
@@ -295,10 +345,16 @@ impl Store {
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let e = &entry.entry;
+        let manual = e
+            .manual
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|err| GateError::Corrupt(format!("entry {}: {err}", e.id)))?;
         tx.execute(
             "INSERT INTO entries (id, recorded_at, method, decision, reason, rider_id, rider_name,
-                 platform, code_id, synced_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL)",
+                 platform, code_id, synced_at, trusted_at, manual, overrides)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, NULL, ?10, ?11, ?12)",
             params![
                 e.id.to_string(),
                 e.recorded_at.0,
@@ -308,9 +364,20 @@ impl Store {
                 e.rider.as_ref().map(RiderId::as_str),
                 entry.rider_name,
                 entry.platform,
-                e.code_id
+                e.code_id,
+                e.trusted_at.map(|t| t.0),
+                manual,
+                e.overrides.map(|u| u.to_string())
             ],
-        )?;
+        )
+        .map_err(|err| match err {
+            rusqlite::Error::SqliteFailure(f, _)
+                if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+            {
+                GateError::AlreadyOverridden
+            }
+            other => GateError::Store(other),
+        })?;
         if let Some((code, expires_at)) = seen {
             tx.execute(
                 "INSERT OR REPLACE INTO seen_codes (code_id, expires_at) VALUES (?1, ?2)",
@@ -363,49 +430,44 @@ impl Store {
     ) -> Result<Vec<LoggedEntry>> {
         let sql = format!(
             "SELECT id, recorded_at, method, decision, reason, rider_id, rider_name, platform,
-                    code_id, synced_at
+                    code_id, synced_at, trusted_at, manual, overrides
              FROM entries {filter}"
         );
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(args, |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<String>>(4)?,
-                r.get::<_, Option<String>>(5)?,
-                r.get::<_, Option<String>>(6)?,
-                r.get::<_, Option<String>>(7)?,
-                r.get::<_, Option<String>>(8)?,
-                r.get::<_, Option<i64>>(9)?,
-            ))
-        })?;
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut rows = stmt.query(args)?;
         let mut out = Vec::new();
-        for row in rows {
-            let (id, at, method, decision, reason, rider, name, platform, code_id, synced) = row?;
-            let corrupt = |what: &str| GateError::Corrupt(format!("entry {id}: bad {what}"));
-            out.push(LoggedEntry {
-                entry: Entry {
-                    id: id.parse::<Uuid>().map_err(|_| corrupt("id"))?,
-                    gate_id: gate,
-                    site_id: site,
-                    recorded_at: UnixTime(at),
-                    method: EntryMethod::parse(&method).ok_or_else(|| corrupt("method"))?,
-                    decision: Decision::parse(&decision).ok_or_else(|| corrupt("decision"))?,
-                    reason,
-                    rider: rider
-                        .map(RiderId::try_from)
-                        .transpose()
-                        .map_err(|_| corrupt("rider"))?,
-                    code_id,
-                },
-                rider_name: name,
-                platform,
-                synced_at: synced.map(UnixTime),
-            });
+        while let Some(r) = rows.next()? {
+            out.push(logged_entry(r, gate, site)?);
         }
         Ok(out)
+    }
+
+    /// The entry with this id.
+    pub fn entry(&self, id: Uuid, gate: u64, site: SiteId) -> Result<Option<LoggedEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, recorded_at, method, decision, reason, rider_id, rider_name, platform,
+                    code_id, synced_at, trusted_at, manual, overrides
+             FROM entries WHERE id = ?1",
+        )?;
+        let mut rows = stmt.query([id.to_string()])?;
+        rows.next()?
+            .map(|r| logged_entry(r, gate, site))
+            .transpose()
+    }
+
+    /// Deletes synced entries recorded before `before`; un-synced ones are never deleted.
+    pub fn purge_synced(&self, before: UnixTime) -> Result<usize> {
+        Ok(self.conn.execute(
+            "DELETE FROM entries WHERE synced_at IS NOT NULL AND recorded_at < ?1",
+            [before.0],
+        )?)
+    }
+
+    /// A number that changes whenever another connection commits to the database.
+    pub fn data_version(&self) -> Result<i64> {
+        Ok(self
+            .conn
+            .query_row("PRAGMA data_version", [], |r| r.get(0))?)
     }
 
     /// Marks entries synced.

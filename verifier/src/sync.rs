@@ -11,23 +11,27 @@ use std::time::Duration;
 
 use serde::Serialize;
 use xiaoge_pass::api::{
-    EnrollRequest, EnrollResponse, ErrorBody, TimeResponse, UploadRequest, UploadResponse,
+    EnrollRequest, EnrollResponse, ErrorBody, UploadOutcome, UploadRequest, UploadResponse,
 };
 use xiaoge_pass::gate_auth::{self, EnrollmentToken};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::site_bundle::MAX_SITE_BUNDLE_BYTES;
 use xiaoge_pass::status_list::MAX_STATUS_LIST_BYTES;
+use xiaoge_pass::time_token::{MAX_TIME_TOKEN_BYTES, NONCE_LEN};
 use xiaoge_pass::trust_list::MAX_TRUST_LIST_BYTES;
-use xiaoge_pass::{KeyPair, ListError, SiteBundle, StatusList, TrustList, UnixTime};
+use xiaoge_pass::{
+    FormatError, KeyPair, ListError, SiteBundle, StatusList, TimeToken, TrustList, UnixTime,
+};
 
+use crate::clock::{self, BootMark, TrustedTime};
 use crate::error::{GateError, Result};
 use crate::gate::Gate;
 use crate::store::{CachedList, Enrollment, ListName, META_CLOCK_OFFSET, META_LAST_SYNC};
 
 /// Entries per upload request.
 pub const UPLOAD_BATCH: usize = 500;
-/// How long one request to the issuer may take in all.
-pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long one request to the issuer may take in all, unless told otherwise.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// Largest JSON answer read from the issuer.
 const MAX_JSON_BYTES: u64 = 4 * 1024 * 1024;
 
@@ -44,6 +48,8 @@ pub struct SyncReport {
     pub status_list_updated: bool,
     /// Whether a new site bundle (bans) was installed.
     pub site_bundle_updated: bool,
+    /// Synced entries older than the policy's retention, deleted from the gate.
+    pub purged: usize,
     /// The issuer's clock minus the gate's, in seconds.
     pub clock_offset: Option<i64>,
 }
@@ -56,6 +62,14 @@ enum Fetched {
     },
 }
 
+/// Who signs a gate request, and when.
+#[derive(Clone, Copy)]
+struct Signer<'a> {
+    gate: u64,
+    key: &'a KeyPair,
+    now: UnixTime,
+}
+
 /// An HTTP client for one issuer.
 struct Client {
     agent: ureq::Agent,
@@ -63,10 +77,10 @@ struct Client {
 }
 
 impl Client {
-    fn new(base: &str) -> Self {
+    fn new(base: &str, timeout: Duration) -> Self {
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
-            .timeout_global(Some(REQUEST_TIMEOUT))
+            .timeout_global(Some(timeout))
             .user_agent(concat!("xiaoge-gate/", env!("CARGO_PKG_VERSION")))
             .build()
             .new_agent();
@@ -142,34 +156,33 @@ impl Client {
         method: &str,
         path: &str,
         body: &[u8],
-        gate: u64,
-        key: &KeyPair,
-        now: UnixTime,
-    ) -> Result<[(&'static str, String); 4]> {
-        let nonce = hex::encode(random_bytes::<16>()?);
+        signer: &Signer<'_>,
+        nonce: [u8; NONCE_LEN],
+    ) -> [(&'static str, String); 4] {
+        let Signer { gate, key, now } = *signer;
+        let nonce = hex::encode(nonce);
         let input = gate_auth::signing_input(method, path, now.0, &nonce, body);
-        Ok([
+        [
             (gate_auth::GATE_HEADER, gate.to_string()),
             (gate_auth::TIME_HEADER, now.0.to_string()),
             (gate_auth::NONCE_HEADER, nonce),
             (gate_auth::SIGNATURE_HEADER, hex::encode(key.sign(&input))),
-        ])
+        ]
     }
 
     fn signed_post<T: Serialize>(
         &self,
         path: &str,
         body: &T,
-        gate: u64,
-        key: &KeyPair,
-        now: UnixTime,
+        signer: &Signer<'_>,
     ) -> Result<Vec<u8>> {
         let bytes = serde_json::to_vec(body).map_err(|e| GateError::Corrupt(e.to_string()))?;
         let mut request = self
             .agent
             .post(&self.url(path))
             .header("content-type", "application/json");
-        for (name, value) in Self::signature_headers("POST", path, &bytes, gate, key, now)? {
+        for (name, value) in Self::signature_headers("POST", path, &bytes, signer, random_bytes()?)
+        {
             request = request.header(name, value);
         }
         let response = request
@@ -185,14 +198,14 @@ impl Client {
         path: &str,
         etag: Option<&str>,
         limit: usize,
-        signer: Option<(u64, &KeyPair, UnixTime)>,
+        signer: Option<(&Signer<'_>, [u8; NONCE_LEN])>,
     ) -> Result<Fetched> {
         let mut request = self.agent.get(&self.url(path));
         if let Some(etag) = etag {
             request = request.header("if-none-match", etag);
         }
-        if let Some((gate, key, now)) = signer {
-            for (name, value) in Self::signature_headers("GET", path, &[], gate, key, now)? {
+        if let Some((signer, nonce)) = signer {
+            for (name, value) in Self::signature_headers("GET", path, &[], signer, nonce) {
                 request = request.header(name, value);
             }
         }
@@ -204,23 +217,6 @@ impl Client {
             Fetched::Fresh { bytes, etag }
         })
     }
-
-    fn time(&self) -> Result<UnixTime> {
-        let path = "/v1/time";
-        let response = self
-            .agent
-            .get(&self.url(path))
-            .call()
-            .map_err(|e| self.network(path, &e))?;
-        let (_, body, _) = self.finish(path, response, 1024)?;
-        let time: TimeResponse = serde_json::from_slice(&body).map_err(|e| GateError::Issuer {
-            url: self.url(path),
-            status: 200,
-            code: "bad_json".into(),
-            message: e.to_string(),
-        })?;
-        Ok(time.now)
-    }
 }
 
 fn random_bytes<const N: usize>() -> Result<[u8; N]> {
@@ -230,7 +226,13 @@ fn random_bytes<const N: usize>() -> Result<[u8; N]> {
 }
 
 /// Enrolls a new gate in `dir` with the issuer at `issuer_url`, then syncs its lists.
-pub fn enroll(dir: &Path, issuer_url: &str, token: &str, now: UnixTime) -> Result<Gate> {
+pub fn enroll(
+    dir: &Path,
+    issuer_url: &str,
+    token: &str,
+    timeout: Duration,
+    now: UnixTime,
+) -> Result<Gate> {
     let parsed: EnrollmentToken = token
         .parse()
         .map_err(|_| GateError::BadToken(token.chars().count()))?;
@@ -238,7 +240,7 @@ pub fn enroll(dir: &Path, issuer_url: &str, token: &str, now: UnixTime) -> Resul
         return Err(GateError::AlreadyEnrolled);
     }
     let key = KeyPair::from_seed(random_bytes()?);
-    let client = Client::new(issuer_url);
+    let client = Client::new(issuer_url, timeout);
     let body = client.post_json(
         "/v1/gates/enroll",
         &EnrollRequest {
@@ -278,7 +280,7 @@ pub fn enroll(dir: &Path, issuer_url: &str, token: &str, now: UnixTime) -> Resul
     };
     drop(Gate::create(dir, &enrollment)?);
     let mut gate = Gate::open(dir)?;
-    sync(&mut gate, now)?;
+    sync(&mut gate, timeout, now)?;
     Ok(gate)
 }
 
@@ -286,10 +288,15 @@ pub fn enroll(dir: &Path, issuer_url: &str, token: &str, now: UnixTime) -> Resul
 ///
 /// The upload goes first so that entries leave the gate even when a list fails to verify.
 /// An error stops the sync at that step; what was done before it stays done.
-pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
+pub fn sync(gate: &mut Gate, timeout: Duration, now: UnixTime) -> Result<SyncReport> {
     let enrollment = gate.enrollment().clone();
-    let client = Client::new(&enrollment.issuer_url);
+    let client = Client::new(&enrollment.issuer_url, timeout);
     let key = KeyPair::from_seed(enrollment.gate_seed);
+    let signer = Signer {
+        gate: enrollment.gate_id,
+        key: &key,
+        now,
+    };
     let mut report = SyncReport::default();
 
     loop {
@@ -299,15 +306,10 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
         if batch.is_empty() {
             break;
         }
-        let body = client.signed_post(
-            "/v1/gate/entries",
-            &UploadRequest {
-                entries: batch.clone(),
-            },
-            enrollment.gate_id,
-            &key,
-            now,
-        )?;
+        let request = UploadRequest {
+            entries: batch.clone(),
+        };
+        let body = client.signed_post("/v1/gate/entries", &request, &signer)?;
         let answer: UploadResponse =
             serde_json::from_slice(&body).map_err(|e| GateError::Issuer {
                 url: client.url("/v1/gate/entries"),
@@ -331,30 +333,33 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
             .filter(|r| acknowledged.contains(&r.id))
         {
             match r.outcome {
-                xiaoge_pass::api::UploadOutcome::Stored => report.uploaded += 1,
-                xiaoge_pass::api::UploadOutcome::Duplicate => report.duplicates += 1,
+                UploadOutcome::Stored => report.uploaded += 1,
+                UploadOutcome::Duplicate => report.duplicates += 1,
             }
         }
         gate.store_mut().mark_synced(&acknowledged, now)?;
     }
+    let keep = gate.policy().keep_synced_days;
+    report.purged = gate.store().purge_synced(now.plus(-keep * 86_400))?;
+    gate.store().forget_seen_codes(now.plus(-86_400))?;
 
     let root = public_key_from_bytes(&enrollment.root_public_key)
         .map_err(|e| GateError::Corrupt(format!("pinned root key: {e}")))?;
-    report.trust_list_updated = refresh_list(&client, gate, ListName::Trust, now, |bytes| {
+    report.trust_list_updated = refresh_list(&client, gate, ListName::Trust, &signer, |bytes| {
         TrustList::open(bytes, &root).map(|l| l.issued_at)
     })?;
     let trust_list = gate
         .trust_list()
         .cloned()
         .ok_or_else(|| GateError::Corrupt("the stored trust list does not verify".into()))?;
-    report.status_list_updated = refresh_list(&client, gate, ListName::Status, now, |bytes| {
+    report.status_list_updated = refresh_list(&client, gate, ListName::Status, &signer, |bytes| {
         StatusList::open(bytes, &trust_list).map(|l| l.issued_at)
     })?;
     let site = enrollment.site_id;
-    report.site_bundle_updated = refresh_list(&client, gate, ListName::Site, now, |bytes| {
+    report.site_bundle_updated = refresh_list(&client, gate, ListName::Site, &signer, |bytes| {
         let bundle = SiteBundle::open(bytes, &trust_list)?;
         if bundle.site != site {
-            return Err(ListError::Format(xiaoge_pass::FormatError::Invalid {
+            return Err(ListError::Format(FormatError::Invalid {
                 field: "site bundle site",
                 expected: "this gate's own site",
             }));
@@ -362,8 +367,50 @@ pub fn sync(gate: &mut Gate, now: UnixTime) -> Result<SyncReport> {
         Ok(bundle.issued_at)
     })?;
 
-    let server_now = client.time()?;
-    let offset = server_now.since(now);
+    // The issuer's signed time, bound to this request's nonce, becomes the trusted time; the
+    // boot clock is read on both sides of the request and its middle taken.
+    let nonce: [u8; NONCE_LEN] = random_bytes()?;
+    let before = clock::boot_mark();
+    let Fetched::Fresh { bytes, .. } = client.get_list(
+        "/v1/gate/time",
+        None,
+        MAX_TIME_TOKEN_BYTES,
+        Some((&signer, nonce)),
+    )?
+    else {
+        return Err(GateError::Issuer {
+            url: client.url("/v1/gate/time"),
+            status: 304,
+            code: "not_modified".into(),
+            message: "a time token is never cached".into(),
+        });
+    };
+    let after = clock::boot_mark();
+    let token = TimeToken::open(&bytes, &trust_list).map_err(|source| GateError::List {
+        which: "time token",
+        source,
+    })?;
+    if token.nonce != nonce {
+        return Err(GateError::List {
+            which: "time token",
+            source: ListError::Format(FormatError::Invalid {
+                field: "time token cti",
+                expected: "the nonce of this request",
+            }),
+        });
+    }
+    let boot = match (before, after) {
+        (Some(b), Some(a)) if a.boot_id == b.boot_id => Some(BootMark {
+            seconds: (a.seconds + b.seconds) / 2.0,
+            boot_id: a.boot_id,
+        }),
+        _ => None,
+    };
+    gate.set_trusted_time(&TrustedTime {
+        server: token.time,
+        boot,
+    })?;
+    let offset = token.time.since(now);
     report.clock_offset = Some(offset);
     gate.store()
         .set_meta(META_CLOCK_OFFSET, &offset.to_string())?;
@@ -377,17 +424,20 @@ fn refresh_list(
     client: &Client,
     gate: &mut Gate,
     name: ListName,
-    now: UnixTime,
+    signer: &Signer<'_>,
     open: impl FnOnce(&[u8]) -> Result<UnixTime, ListError>,
 ) -> Result<bool> {
+    let now = signer.now;
     let (path, limit, which) = match name {
         ListName::Trust => ("/v1/trust-list", MAX_TRUST_LIST_BYTES, "trust list"),
         ListName::Status => ("/v1/status-list", MAX_STATUS_LIST_BYTES, "status list"),
         ListName::Site => ("/v1/gate/site-bundle", MAX_SITE_BUNDLE_BYTES, "site bundle"),
     };
-    let key = KeyPair::from_seed(gate.enrollment().gate_seed);
     // Only the site bundle says which gate asks: the lists are public.
-    let signer = (name == ListName::Site).then_some((gate.enrollment().gate_id, &key, now));
+    let signer = match name {
+        ListName::Site => Some((signer, random_bytes()?)),
+        ListName::Trust | ListName::Status => None,
+    };
     let held = gate.store().list(name)?;
     let fetched = client.get_list(
         path,
@@ -416,6 +466,220 @@ fn refresh_list(
         fetched_at: now,
     };
     gate.store().set_list(name, &list)?;
-    gate.reload_trust()?;
+    gate.reload()?;
     Ok(true)
+}
+
+/// When the background sync runs.
+#[derive(Clone, Debug)]
+pub struct Schedule {
+    /// Pause after a successful sync.
+    pub interval: Duration,
+    /// Only sync inside this daily window (local time), if set.
+    pub window: Option<Window>,
+    /// How long one request may take.
+    pub timeout: Duration,
+    /// The longest pause after failures.
+    pub max_backoff: Duration,
+}
+
+impl Default for Schedule {
+    fn default() -> Self {
+        Self {
+            interval: Duration::from_secs(300),
+            window: None,
+            timeout: DEFAULT_TIMEOUT,
+            max_backoff: Duration::from_secs(1800),
+        }
+    }
+}
+
+/// A daily window of local time, such as `01:00-05:00` (it may run past midnight).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Window {
+    start: u32,
+    end: u32,
+}
+
+impl std::str::FromStr for Window {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, Self::Err> {
+        let minutes = |t: &str| -> Option<u32> {
+            let (h, m) = t.trim().split_once(':')?;
+            let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+            (h < 24 && m < 60).then_some(h * 60 + m)
+        };
+        let (a, b) = s
+            .split_once('-')
+            .ok_or_else(|| format!("window {s:?} is not HH:MM-HH:MM"))?;
+        match (minutes(a), minutes(b)) {
+            (Some(start), Some(end)) if start != end => Ok(Self { start, end }),
+            _ => Err(format!(
+                "window {s:?} is not HH:MM-HH:MM with two different times"
+            )),
+        }
+    }
+}
+
+impl Window {
+    /// Whether `minute_of_day` (0..1440, local time) falls in the window.
+    #[must_use]
+    pub fn contains(self, minute_of_day: u32) -> bool {
+        if self.start < self.end {
+            (self.start..self.end).contains(&minute_of_day)
+        } else {
+            minute_of_day >= self.start || minute_of_day < self.end
+        }
+    }
+}
+
+/// What the background sync did, for whoever shows it.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum WorkerEvent {
+    /// A sync completed.
+    Synced {
+        /// What it did.
+        report: SyncReport,
+    },
+    /// A sync failed; the next try is after `retry_in_s`.
+    Failed {
+        /// Why.
+        error: String,
+        /// Seconds until the next try.
+        retry_in_s: u64,
+    },
+    /// Outside the window: the next sync waits for it.
+    OutsideWindow,
+}
+
+/// The pause after `failures` failures in a row: doubling from 5 s up to `max`, with a
+/// ±25 % jitter so that a city's gates do not all return at once after an outage.
+#[must_use]
+pub fn backoff(failures: u32, max: Duration) -> Duration {
+    let base = Duration::from_secs(5).saturating_mul(1 << failures.saturating_sub(1).min(16));
+    let pause = base.min(max);
+    let jitter = random_bytes::<2>().map_or(0, u16::from_le_bytes);
+    pause.mul_f64(0.75 + f64::from(jitter) / f64::from(u16::MAX) * 0.5)
+}
+
+/// Syncs `dir`'s gate on `schedule` until `stop` is set, telling `events` what happens.
+///
+/// Runs on its own connection: verification never waits for it, and a gate checking codes
+/// beside it notices new lists through the database's data version.
+pub fn run_worker(
+    dir: &Path,
+    schedule: &Schedule,
+    stop: &std::sync::atomic::AtomicBool,
+    mut events: impl FnMut(WorkerEvent),
+) {
+    use std::sync::atomic::Ordering;
+    let mut failures = 0u32;
+    while !stop.load(Ordering::Relaxed) {
+        let in_window = schedule.window.is_none_or(|w| {
+            use chrono::Timelike;
+            let now = chrono::Local::now();
+            w.contains(now.hour() * 60 + now.minute())
+        });
+        let pause = if in_window {
+            let result = Gate::open(dir)
+                .and_then(|mut gate| sync(&mut gate, schedule.timeout, clock::read().wall));
+            match result {
+                Ok(report) => {
+                    failures = 0;
+                    events(WorkerEvent::Synced { report });
+                    schedule.interval
+                }
+                Err(e) => {
+                    failures += 1;
+                    let pause = backoff(failures, schedule.max_backoff);
+                    events(WorkerEvent::Failed {
+                        error: e.to_string(),
+                        retry_in_s: pause.as_secs(),
+                    });
+                    pause
+                }
+            }
+        } else {
+            events(WorkerEvent::OutsideWindow);
+            Duration::from_secs(60)
+        };
+        let until = std::time::Instant::now() + pause;
+        while std::time::Instant::now() < until && !stop.load(Ordering::Relaxed) {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// A background sync on its own thread, stopped when dropped.
+pub struct Worker {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts syncing `dir`'s gate on `schedule`, sending what happens to `events`.
+    pub fn spawn(
+        dir: &Path,
+        schedule: Schedule,
+        events: std::sync::mpsc::Sender<WorkerEvent>,
+    ) -> Result<Self> {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let dir = dir.to_owned();
+        let thread = std::thread::Builder::new()
+            .name("gate-sync".into())
+            .spawn(move || {
+                run_worker(&dir, &schedule, &flag, |event| {
+                    let _ = events.send(event);
+                });
+            })
+            .map_err(|e| GateError::io("starting the sync thread", e))?;
+        Ok(Self {
+            stop,
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Drop for Worker {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn windows_may_run_past_midnight() {
+        let night: Window = "23:30-05:00".parse().unwrap();
+        assert!(night.contains(23 * 60 + 45));
+        assert!(night.contains(60));
+        assert!(!night.contains(12 * 60));
+        let day: Window = "01:00-05:00".parse().unwrap();
+        assert!(day.contains(60) && !day.contains(5 * 60));
+        assert!("25:00-01:00".parse::<Window>().is_err());
+        assert!("01:00".parse::<Window>().is_err());
+        assert!("01:00-01:00".parse::<Window>().is_err());
+    }
+
+    #[test]
+    fn backoff_doubles_up_to_the_ceiling_with_jitter() {
+        let max = Duration::from_secs(1800);
+        let first = backoff(1, max);
+        assert!((3.75..=6.25).contains(&first.as_secs_f64()), "{first:?}");
+        let fourth = backoff(4, max);
+        assert!((30.0..=50.0).contains(&fourth.as_secs_f64()), "{fourth:?}");
+        let many = backoff(40, max);
+        assert!(
+            many <= max.mul_f64(1.25) && many >= max.mul_f64(0.75),
+            "{many:?}"
+        );
+    }
 }

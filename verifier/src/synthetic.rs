@@ -67,6 +67,17 @@ pub fn camera_frame(qr: &GrayImage, qr_module_pixels: u32, style: &FrameStyle) -
     frame
 }
 
+/// A frame of the same scene with no phone in it.
+#[must_use]
+pub fn empty_frame(style: &FrameStyle) -> GrayImage {
+    let (w, h) = (style.width, style.height);
+    let mut frame = GrayImage::from_fn(w, h, |_, y| {
+        Luma([(35.0 + (70.0 + 60.0 * (y as f32 / h as f32)) * 0.78) as u8])
+    });
+    add_noise(&mut frame, style.noise, style.seed);
+    frame
+}
+
 fn bilinear(img: &GrayImage, x: f32, y: f32) -> f32 {
     let (x0, y0) = (x.floor().max(0.0) as u32, y.floor().max(0.0) as u32);
     let (x1, y1) = (

@@ -6,8 +6,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{OriginalUri, State};
-use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use xiaoge_pass::api::{EnrollRequest, UploadRequest};
 use xiaoge_pass::gate_auth;
@@ -22,6 +22,7 @@ pub(super) fn routes() -> Router<Arc<Issuer>> {
         .route("/v1/gates/enroll", post(enroll))
         .route("/v1/gate/entries", post(upload_entries))
         .route("/v1/gate/site-bundle", get(site_bundle))
+        .route("/v1/gate/time", get(time_token))
 }
 
 async fn enroll(State(issuer): State<Arc<Issuer>>, body: Bytes) -> ApiResult<Response> {
@@ -131,4 +132,31 @@ async fn site_bundle(
         }
         BundleFetch::Fresh(list) => signed_response(list.bytes, &list.etag, &HeaderMap::new()),
     })
+}
+
+async fn time_token(
+    State(issuer): State<Arc<Issuer>>,
+    method: Method,
+    OriginalUri(uri): OriginalUri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let request = SignedRequest::new(method, &uri, &headers, body)?;
+    let token = blocking(&issuer, move |i| {
+        request.gate(i)?;
+        // The request's own nonce is echoed: the gate knows the answer is to this request.
+        i.time_token(&request.nonce, now())
+    })
+    .await?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/cose"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        token,
+    )
+        .into_response())
 }

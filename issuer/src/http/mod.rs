@@ -51,6 +51,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/gates/enroll"),
     ("POST", "/v1/gate/entries"),
     ("GET", "/v1/gate/site-bundle"),
+    ("GET", "/v1/gate/time"),
     ("POST", "/v1/platform/riders"),
     ("GET", "/v1/platform/riders/{platform_rider_id}"),
     ("PUT", "/v1/platform/riders/{platform_rider_id}/status"),

@@ -321,6 +321,9 @@ impl Issuer {
                         reason,
                         rider: Some(riders[dice.below(riders.len())].clone()),
                         code_id: Some(format!("{:016x}", dice.next())),
+                        trusted_at: Some(at),
+                        manual: None,
+                        overrides: None,
                     });
                 }
             }

@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::pass::DEFAULT_LIFETIME;
-use xiaoge_pass::{IssuerKey, KeyId, KeyPair, StatusBits, StatusList, TrustList, UnixTime};
+use xiaoge_pass::{
+    IssuerKey, KeyId, KeyPair, StatusBits, StatusList, TimeToken, TrustList, UnixTime,
+};
 
 use super::{Issuer, SignedList, lock};
 use crate::error::{IssuerError, Result};
@@ -206,6 +208,22 @@ impl Issuer {
             list: Arc::clone(&signed),
         });
         Ok(signed)
+    }
+
+    /// The issuer's clock signed for a gate, echoing the nonce (32 hex digits) of its request.
+    pub fn time_token(&self, nonce_hex: &str, now: UnixTime) -> Result<Vec<u8>> {
+        let nonce = hex::decode(nonce_hex)
+            .ok()
+            .and_then(|b| <[u8; xiaoge_pass::time_token::NONCE_LEN]>::try_from(b).ok())
+            .ok_or_else(|| {
+                IssuerError::Invalid(format!("nonce {nonce_hex:?} is not 32 hex digits"))
+            })?;
+        let token = TimeToken {
+            issuer: self.name.clone(),
+            time: now,
+            nonce,
+        };
+        Ok(token.sign(&*self.signing_key(now)?))
     }
 
     /// Builds and signs the status list from the database.

@@ -33,6 +33,40 @@ pub struct DayCount {
     pub complaints: u64,
 }
 
+/// Reads one row of `entries` (columns in the order `entries()` selects them).
+fn stored_entry(r: &rusqlite::Row<'_>) -> Result<StoredEntry> {
+    let id: String = r.get(0)?;
+    let corrupt = |what: &str| IssuerError::Invalid(format!("stored entry {id}: bad {what}"));
+    let text = |i: usize| r.get::<_, Option<String>>(i);
+    Ok(StoredEntry {
+        entry: Entry {
+            id: id.parse().map_err(|_| corrupt("id"))?,
+            gate_id: r.get(1)?,
+            site_id: SiteId(r.get(2)?),
+            recorded_at: UnixTime(r.get(3)?),
+            method: EntryMethod::parse(&r.get::<_, String>(4)?).ok_or_else(|| corrupt("method"))?,
+            decision: Decision::parse(&r.get::<_, String>(5)?)
+                .ok_or_else(|| corrupt("decision"))?,
+            reason: text(6)?,
+            rider: text(7)?
+                .map(RiderId::try_from)
+                .transpose()
+                .map_err(|_| corrupt("rider"))?,
+            code_id: text(8)?,
+            trusted_at: r.get::<_, Option<i64>>(10)?.map(UnixTime),
+            manual: text(11)?
+                .map(|m| serde_json::from_str(&m))
+                .transpose()
+                .map_err(|_| corrupt("manual"))?,
+            overrides: text(12)?
+                .map(|o| o.parse())
+                .transpose()
+                .map_err(|_| corrupt("overrides"))?,
+        },
+        received_at: UnixTime(r.get(9)?),
+    })
+}
+
 impl Store {
     /// Records a gate's request nonce; `false` if that gate used it before.
     pub fn remember_nonce(&self, gate: u64, nonce: &str, now: UnixTime) -> Result<bool> {
@@ -70,10 +104,17 @@ impl Store {
             {
                 let mut insert = tx.prepare_cached(
                     "INSERT OR IGNORE INTO entries (id, gate_id, site_id, recorded_at, method,
-                         decision, reason, rider_id, code_id, received_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                         decision, reason, rider_id, code_id, received_at, trusted_at, manual,
+                         overrides)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
                 )?;
                 for e in entries {
+                    let manual = e
+                        .manual
+                        .as_ref()
+                        .map(serde_json::to_string)
+                        .transpose()
+                        .map_err(|err| IssuerError::Invalid(format!("entry {}: {err}", e.id)))?;
                     let inserted = insert.execute(params![
                         e.id.to_string(),
                         e.gate_id,
@@ -84,7 +125,10 @@ impl Store {
                         e.reason,
                         e.rider.as_ref().map(RiderId::as_str),
                         e.code_id,
-                        now.0
+                        now.0,
+                        e.trusted_at.map(|t| t.0),
+                        manual,
+                        e.overrides.map(|u| u.to_string())
                     ])?;
                     outcomes.push(if inserted == 1 {
                         UploadOutcome::Stored
@@ -107,55 +151,13 @@ impl Store {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT id, gate_id, site_id, recorded_at, method, decision, reason, rider_id,
-                        code_id, received_at
+                        code_id, received_at, trusted_at, manual, overrides
                  FROM entries ORDER BY recorded_at, id",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok((
-                    (
-                        r.get::<_, String>(0)?,
-                        r.get::<_, u64>(1)?,
-                        r.get::<_, u64>(2)?,
-                    ),
-                    (
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                    ),
-                    (
-                        r.get::<_, Option<String>>(6)?,
-                        r.get::<_, Option<String>>(7)?,
-                    ),
-                    (r.get::<_, Option<String>>(8)?, r.get::<_, i64>(9)?),
-                ))
-            })?;
+            let mut rows = stmt.query([])?;
             let mut out = Vec::new();
-            for row in rows {
-                let (
-                    (id, gate_id, site_id),
-                    (at, method, decision),
-                    (reason, rider),
-                    (code_id, received),
-                ) = row?;
-                let corrupt =
-                    |what: &str| IssuerError::Invalid(format!("stored entry {id}: bad {what}"));
-                out.push(StoredEntry {
-                    entry: Entry {
-                        id: id.parse().map_err(|_| corrupt("id"))?,
-                        gate_id,
-                        site_id: SiteId(site_id),
-                        recorded_at: UnixTime(at),
-                        method: EntryMethod::parse(&method).ok_or_else(|| corrupt("method"))?,
-                        decision: Decision::parse(&decision).ok_or_else(|| corrupt("decision"))?,
-                        reason,
-                        rider: rider
-                            .map(RiderId::try_from)
-                            .transpose()
-                            .map_err(|_| corrupt("rider"))?,
-                        code_id,
-                    },
-                    received_at: UnixTime(received),
-                });
+            while let Some(r) = rows.next()? {
+                out.push(stored_entry(r)?);
             }
             Ok(out)
         })

@@ -156,6 +156,12 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX entries_site ON entries (site_id, recorded_at);
     ALTER TABLE gates ADD COLUMN last_upload_at INTEGER;
     ",
+    // Issue 4: the gate's trusted time, manual registrations and guard overrides.
+    r"
+    ALTER TABLE entries ADD COLUMN trusted_at INTEGER;
+    ALTER TABLE entries ADD COLUMN manual TEXT;
+    ALTER TABLE entries ADD COLUMN overrides TEXT;
+    ",
 ];
 
 /// Reading connections beside the writer.

@@ -1,0 +1,220 @@
+//! Where frames come from: a camera, a folder of images, or synthetic phone-screen frames.
+
+use std::collections::VecDeque;
+use std::path::{Path, PathBuf};
+
+use image::GrayImage;
+use thiserror::Error;
+
+use crate::synthetic::{FrameStyle, camera_frame, empty_frame};
+
+/// One greyscale frame and what to call it in output.
+#[derive(Clone, Debug)]
+pub struct Frame {
+    /// The image.
+    pub image: GrayImage,
+    /// A file name, or a frame number.
+    pub label: String,
+}
+
+/// Whether frames are stills, each worth every effort, or a live stream where the next frame
+/// is a few milliseconds away.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SourceKind {
+    /// Separate images: each gets the whole decoding chain.
+    Stills,
+    /// A stream: each frame gets a budget, and a code in view is read across frames.
+    Live,
+}
+
+/// Why a frame could not be had.
+#[derive(Debug, Error)]
+#[non_exhaustive]
+pub enum SourceError {
+    /// An image file could not be read; the next one may be fine.
+    #[error("cannot read image {path}: {reason}")]
+    Image {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// A folder could not be listed.
+    #[error("cannot list {dir}: {source}")]
+    Listing {
+        /// The folder.
+        dir: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The camera failed or went away; reopening it may work.
+    #[error("camera: {0}")]
+    Camera(String),
+}
+
+/// A source of frames.
+pub trait FrameSource {
+    /// Stills or a live stream.
+    fn kind(&self) -> SourceKind;
+
+    /// The next frame; `Ok(None)` when the source has no more.
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError>;
+}
+
+/// Image files, read in order.
+#[derive(Debug)]
+pub struct ImageFiles {
+    queue: VecDeque<PathBuf>,
+}
+
+/// File endings read as images.
+const IMAGE_ENDINGS: [&str; 6] = ["png", "jpg", "jpeg", "bmp", "gif", "webp"];
+
+impl ImageFiles {
+    /// Every image in `dir`, in name order.
+    pub fn from_dir(dir: &Path) -> Result<Self, SourceError> {
+        let listing = |source| SourceError::Listing {
+            dir: dir.to_owned(),
+            source,
+        };
+        let mut paths = Vec::new();
+        for entry in std::fs::read_dir(dir).map_err(listing)? {
+            let path = entry.map_err(listing)?.path();
+            let is_image = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| IMAGE_ENDINGS.contains(&e.to_ascii_lowercase().as_str()));
+            if is_image && path.is_file() {
+                paths.push(path);
+            }
+        }
+        paths.sort();
+        Ok(Self::from_paths(paths))
+    }
+
+    /// These files, in this order.
+    #[must_use]
+    pub fn from_paths(paths: Vec<PathBuf>) -> Self {
+        Self {
+            queue: paths.into(),
+        }
+    }
+
+    /// How many files are left.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.queue.len()
+    }
+
+    /// Whether no file is left.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.queue.is_empty()
+    }
+}
+
+/// Reads an image file as greyscale.
+pub fn read_image(path: &Path) -> Result<GrayImage, SourceError> {
+    image::open(path)
+        .map(|i| i.to_luma8())
+        .map_err(|e| SourceError::Image {
+            path: path.to_owned(),
+            reason: e.to_string(),
+        })
+}
+
+impl FrameSource for ImageFiles {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Stills
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        let Some(path) = self.queue.pop_front() else {
+            return Ok(None);
+        };
+        Ok(Some(Frame {
+            image: read_image(&path)?,
+            label: path.display().to_string(),
+        }))
+    }
+}
+
+/// One rider in front of a synthetic camera: a code (or nobody) for a number of frames.
+#[derive(Clone, Debug)]
+pub struct Shot {
+    /// The code's text, or `None` for an empty scene.
+    pub text: Option<String>,
+    /// Frames the shot lasts.
+    pub frames: u32,
+}
+
+/// Synthetic camera frames: each shot's code on a tilted, soft, noisy phone screen in a dim
+/// 1280×720 scene, the phone moving a little from frame to frame.
+#[derive(Debug)]
+pub struct Synthetic {
+    shots: VecDeque<Shot>,
+    current: Option<(Option<GrayImage>, u32)>,
+    frame_no: u64,
+    style: FrameStyle,
+}
+
+impl Synthetic {
+    /// A stream playing `shots` in order.
+    #[must_use]
+    pub fn new(shots: Vec<Shot>, style: FrameStyle) -> Self {
+        Self {
+            shots: shots.into(),
+            current: None,
+            frame_no: 0,
+            style,
+        }
+    }
+
+    /// Adds a shot at the end.
+    pub fn push(&mut self, shot: Shot) {
+        self.shots.push_back(shot);
+    }
+}
+
+impl FrameSource for Synthetic {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Live
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        loop {
+            if let Some((qr, left)) = self.current.as_mut()
+                && *left > 0
+            {
+                *left -= 1;
+                self.frame_no += 1;
+                let wobble = (self.frame_no % 11) as f32 - 5.0;
+                let style = FrameStyle {
+                    seed: self.style.seed.wrapping_add(self.frame_no),
+                    angle_degrees: self.style.angle_degrees + wobble * 0.6,
+                    ..self.style
+                };
+                let image = match qr {
+                    Some(qr) => camera_frame(qr, xiaoge_issuer::qr_image::MODULE_PIXELS, &style),
+                    None => empty_frame(&style),
+                };
+                return Ok(Some(Frame {
+                    image,
+                    label: format!("frame {}", self.frame_no),
+                }));
+            }
+            let Some(shot) = self.shots.pop_front() else {
+                return Ok(None);
+            };
+            let qr = match &shot.text {
+                Some(text) => Some(
+                    xiaoge_issuer::qr_image::render(text)
+                        .map_err(|e| SourceError::Camera(e.to_string()))?
+                        .image,
+                ),
+                None => None,
+            };
+            self.current = Some((qr, shot.frames));
+        }
+    }
+}
