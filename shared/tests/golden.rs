@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use common::{Fixture, GATE_SITE, REVOKED_INDEX, SUSPENDED_INDEX, T0};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::{
-    CodeId, GateContext, KeyPair, Pass, RiderId, SiteBundle, SiteId, StatusList, TrustList,
-    TrustState, UnixTime, qr_text, verify,
+    CodeId, GateContext, KeyPair, Pass, RiderId, SiteBundle, SiteId, StatusList, TimeToken,
+    TrustList, TrustState, UnixTime, qr_text, verify,
 };
 
 fn vectors_dir() -> PathBuf {
@@ -219,6 +219,15 @@ fn generate() -> BTreeMap<String, String> {
         "status-list.hex".to_owned(),
         format!("{}\n", hex::encode(fx.status_list.sign(&fx.current))),
     );
+    let token = TimeToken {
+        issuer: common::ISSUER.into(),
+        time: T0.plus(5),
+        nonce: [0xa5; 16],
+    };
+    files.insert(
+        "time-token.hex".to_owned(),
+        format!("{}\n", hex::encode(token.sign(&fx.current))),
+    );
     files.insert(
         "site-bundle.hex".to_owned(),
         format!("{}\n", hex::encode(fx.site_bundle.sign(&fx.current))),
@@ -277,6 +286,8 @@ fn every_vector_gets_its_expected_verdict() {
     let trust_list = TrustList::open(&read_hex("trust-list.hex"), &root).unwrap();
     let status_list = StatusList::open(&read_hex("status-list.hex"), &trust_list).unwrap();
     let bundle = SiteBundle::open(&read_hex("site-bundle.hex"), &trust_list).unwrap();
+    let token = TimeToken::open(&read_hex("time-token.hex"), &trust_list).unwrap();
+    assert_eq!(token.nonce, [0xa5; 16]);
     assert_eq!(bundle.site, GATE_SITE);
     assert_eq!(bundle.banned.len(), 1);
     let trust = TrustState {
