@@ -209,3 +209,144 @@ impl Drop for IssuerProcess {
         }
     }
 }
+
+/// What the faulty proxy does to the connections it accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyMode {
+    /// Forwards both ways, untouched.
+    Pass,
+    /// Forwards the request, then drops the connection when the answer starts: the issuer
+    /// did the work, the gate never hears of it.
+    DropResponse,
+    /// Forwards this many bytes of the request, then drops the connection.
+    CutRequest(usize),
+    /// Answers 500 without asking the issuer.
+    Fail500,
+    /// Accepts and never answers.
+    Stall,
+}
+
+/// A TCP proxy in front of the issuer that misbehaves on demand.
+pub struct FaultyProxy {
+    addr: std::net::SocketAddr,
+    mode: std::sync::Arc<std::sync::Mutex<ProxyMode>>,
+}
+
+impl FaultyProxy {
+    /// Starts a proxy to `upstream` (`host:port`), passing traffic through.
+    ///
+    /// # Panics
+    /// If it cannot listen on loopback.
+    #[must_use]
+    pub fn start(upstream: &str) -> Self {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("the proxy listens");
+        let addr = listener.local_addr().expect("the proxy has an address");
+        let mode = std::sync::Arc::new(std::sync::Mutex::new(ProxyMode::Pass));
+        let shared = std::sync::Arc::clone(&mode);
+        let upstream = upstream.to_owned();
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                let mode = *shared
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                let upstream = upstream.clone();
+                std::thread::spawn(move || proxy_connection(client, &upstream, mode));
+            }
+        });
+        Self { addr, mode }
+    }
+
+    /// The URL to give the gate.
+    #[must_use]
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Changes what the proxy does to new connections.
+    pub fn set(&self, mode: ProxyMode) {
+        *self
+            .mode
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = mode;
+    }
+}
+
+fn proxy_connection(client: std::net::TcpStream, upstream: &str, mode: ProxyMode) {
+    use std::io::{Read, Write};
+    use std::net::Shutdown;
+    let mut request_head = Vec::new();
+    match mode {
+        ProxyMode::Fail500 => {
+            let mut client = client;
+            let mut buf = [0u8; 4096];
+            while !request_head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match client.read(&mut buf) {
+                    Ok(0) | Err(_) => return,
+                    Ok(n) => request_head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = client.write_all(
+                b"HTTP/1.1 500 Internal Server Error\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+            );
+            return;
+        }
+        ProxyMode::Stall => {
+            let mut client = client;
+            let mut buf = [0u8; 4096];
+            while let Ok(n) = client.read(&mut buf) {
+                if n == 0 {
+                    return;
+                }
+            }
+            return;
+        }
+        _ => {}
+    }
+    let Ok(server) = std::net::TcpStream::connect(upstream) else {
+        return;
+    };
+    let (mut from_client, mut to_server) = (
+        client.try_clone().expect("clone"),
+        server.try_clone().expect("clone"),
+    );
+    let limit = match mode {
+        ProxyMode::CutRequest(n) => n,
+        _ => usize::MAX,
+    };
+    let upload = std::thread::spawn(move || {
+        let mut sent = 0usize;
+        let mut buf = [0u8; 8192];
+        while let Ok(n) = from_client.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            let take = n.min(limit - sent);
+            if to_server.write_all(&buf[..take]).is_err() {
+                break;
+            }
+            sent += take;
+            if sent >= limit {
+                let _ = to_server.shutdown(Shutdown::Both);
+                let _ = from_client.shutdown(Shutdown::Both);
+                break;
+            }
+        }
+        let _ = to_server.shutdown(Shutdown::Write);
+    });
+    let (mut from_server, mut to_client) = (server, client);
+    let mut buf = [0u8; 8192];
+    while let Ok(n) = from_server.read(&mut buf) {
+        if n == 0 {
+            break;
+        }
+        if mode == ProxyMode::DropResponse {
+            break;
+        }
+        if to_client.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
+    let _ = to_client.shutdown(Shutdown::Both);
+    let _ = from_server.shutdown(Shutdown::Both);
+    let _ = upload.join();
+}

@@ -173,18 +173,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Show or change the gate's time limits.
+    /// Show or change the gate's time limits (durations such as 90s, 30m, 36h, 3d).
     Policy {
         #[command(flatten)]
         state: StateDir,
-        /// Hours after the status list's signing that verdicts are marked stale.
-        #[arg(long, value_name = "HOURS")]
+        /// How long after the status list's signing verdicts are marked stale.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         stale_after: Option<i64>,
-        /// Hours after which the gate refuses to decide (guard checks by hand).
-        #[arg(long, value_name = "HOURS")]
+        /// How long after which the gate refuses to decide (guard checks by hand).
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         too_stale_after: Option<i64>,
-        /// Seconds the wall clock may stray from the trusted time.
-        #[arg(long, value_name = "SECS")]
+        /// How far the wall clock may stray from the trusted time.
+        #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
         clock_tolerance: Option<i64>,
         /// Days synced entries stay on the gate.
         #[arg(long, value_name = "DAYS")]
@@ -310,8 +310,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut gate = open(&state)?;
             let old = gate.policy();
             let policy = GatePolicy {
-                stale_after: stale_after.map_or(old.stale_after, |h| h * 3600),
-                too_stale_after: too_stale_after.map_or(old.too_stale_after, |h| h * 3600),
+                stale_after: stale_after.unwrap_or(old.stale_after),
+                too_stale_after: too_stale_after.unwrap_or(old.too_stale_after),
                 clock_tolerance: clock_tolerance.unwrap_or(old.clock_tolerance),
                 keep_synced_days: keep_days.unwrap_or(old.keep_synced_days),
                 ..old
@@ -324,6 +324,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Demo { lang, keep } => demo::run(lang, keep.as_deref())?,
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Seconds in a duration such as `90s`, `30m`, `36h` or `3d` (a bare number is seconds).
+fn parse_duration(text: &str) -> Result<i64, String> {
+    let text = text.trim();
+    let (number, unit) = text.split_at(
+        text.find(|c: char| !c.is_ascii_digit())
+            .unwrap_or(text.len()),
+    );
+    let scale = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => {
+            return Err(format!(
+                "{text:?} is not a duration such as 90s, 30m, 36h or 3d"
+            ));
+        }
+    };
+    number
+        .parse::<i64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+        .ok_or_else(|| format!("{text:?} is not a duration such as 90s, 30m, 36h or 3d"))
 }
 
 fn verify(state: &StateDir, source: CodeSource, json: bool, lang: Lang) -> Result<ExitCode> {
