@@ -13,7 +13,7 @@ use image::GrayImage;
 use image::imageops::{self, FilterType};
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::qrcode::QRCodeReader;
-use rxing::{BinaryBitmap, DecodeHints, Luma8LuminanceSource, Reader};
+use rxing::{BinaryBitmap, DecodeHints, Luma8Source, Reader};
 
 /// One way of looking for a code in a grey image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -163,7 +163,7 @@ enum Binarizer {
 
 fn rxing(image: &GrayImage, binarizer: Binarizer) -> Option<String> {
     let (w, h) = image.dimensions();
-    let source = Luma8LuminanceSource::new(image.as_raw().clone(), w, h).ok()?;
+    let source = Luma8Source::new_with_slice(image.as_raw(), w, h).ok()?;
     let hints = DecodeHints {
         TryHarder: Some(true),
         // Byte-mode payloads come back as ISO-8859-1 text; a Xiaoge code is alphanumeric

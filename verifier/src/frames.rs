@@ -218,3 +218,89 @@ impl FrameSource for Synthetic {
         }
     }
 }
+
+/// A camera through nokhwa (V4L2 on Linux), asked for 1280×720 greyscale frames.
+///
+/// A camera that fails or is unplugged is closed; the next frame asked for opens it again,
+/// so a caller that keeps asking (after a pause) gets the camera back when it returns.
+#[cfg(feature = "camera")]
+pub struct Camera {
+    index: u32,
+    camera: Option<nokhwa::Camera>,
+    frame_no: u64,
+}
+
+#[cfg(feature = "camera")]
+impl Camera {
+    /// The camera at `index` (0 is the first); opened on the first frame.
+    #[must_use]
+    pub fn new(index: u32) -> Self {
+        Self {
+            index,
+            camera: None,
+            frame_no: 0,
+        }
+    }
+
+    fn connected(&mut self) -> Result<&mut nokhwa::Camera, SourceError> {
+        use nokhwa::pixel_format::LumaFormat;
+        use nokhwa::utils::{CameraIndex, RequestedFormat, RequestedFormatType, Resolution};
+        if self.camera.is_none() {
+            let format = RequestedFormat::new::<LumaFormat>(
+                RequestedFormatType::HighestResolution(Resolution::new(1280, 720)),
+            );
+            let mut camera = nokhwa::Camera::new(CameraIndex::Index(self.index), format)
+                .map_err(|e| SourceError::Camera(format!("camera {}: {e}", self.index)))?;
+            camera
+                .open_stream()
+                .map_err(|e| SourceError::Camera(format!("camera {}: {e}", self.index)))?;
+            self.camera = Some(camera);
+        }
+        self.camera
+            .as_mut()
+            .ok_or_else(|| SourceError::Camera("camera is not open".into()))
+    }
+}
+
+#[cfg(feature = "camera")]
+impl FrameSource for Camera {
+    fn kind(&self) -> SourceKind {
+        SourceKind::Live
+    }
+
+    fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
+        let index = self.index;
+        let frame = self
+            .connected()?
+            .frame()
+            .and_then(|buffer| buffer.decode_image::<nokhwa::pixel_format::LumaFormat>());
+        match frame {
+            Ok(image) => {
+                self.frame_no += 1;
+                Ok(Some(Frame {
+                    image,
+                    label: format!("camera {index} frame {}", self.frame_no),
+                }))
+            }
+            Err(e) => {
+                // Close it: the next call reopens the camera, if it is back.
+                self.camera = None;
+                Err(SourceError::Camera(format!("camera {index}: {e}")))
+            }
+        }
+    }
+}
+
+/// The cameras the system offers, as (index, name).
+#[cfg(feature = "camera")]
+pub fn cameras() -> Result<Vec<(u32, String)>, SourceError> {
+    let found = nokhwa::query(nokhwa::utils::ApiBackend::Auto)
+        .map_err(|e| SourceError::Camera(e.to_string()))?;
+    Ok(found
+        .into_iter()
+        .filter_map(|c| match c.index() {
+            nokhwa::utils::CameraIndex::Index(i) => Some((*i, c.human_name())),
+            nokhwa::utils::CameraIndex::String(_) => None,
+        })
+        .collect())
+}

@@ -55,6 +55,10 @@ struct CodeSource {
     /// Code texts, one per line, as a handheld scanner in keyboard mode types them.
     #[arg(long)]
     stdin: bool,
+    /// A camera (0 is the first), watched until interrupted; needs a build with the
+    /// `camera` feature.
+    #[arg(long, value_name = "INDEX")]
+    camera: Option<u32>,
 }
 
 /// How long a request to the issuer may take.
@@ -93,6 +97,8 @@ enum Command {
         #[arg(long, value_enum, default_value_t = Lang::Zh)]
         lang: Lang,
     },
+    /// List the cameras this system offers (needs a build with the `camera` feature).
+    Cameras,
     /// Show what each image's QR code holds (no verification, nothing logged).
     Decode {
         /// Images to read.
@@ -246,6 +252,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             lang,
         } => return verify(&state, source, json, lang),
         Command::Decode { files, json } => return decode_files(&files, json),
+        Command::Cameras => list_cameras()?,
         Command::Sync {
             state,
             timeout,
@@ -366,6 +373,9 @@ fn verify(state: &StateDir, source: CodeSource, json: bool, lang: Lang) -> Resul
             Decision::Deny => ExitCode::from(1),
         });
     }
+    if let Some(index) = source.camera {
+        return watch_camera(&mut gate, index, json, lang);
+    }
     if source.stdin {
         for line in std::io::stdin().lock().lines() {
             let line = line.context("reading codes from stdin")?;
@@ -410,6 +420,61 @@ fn verify(state: &StateDir, source: CodeSource, json: bool, lang: Lang) -> Resul
     }
     debug_assert_eq!(frames.kind(), SourceKind::Stills);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Watches a camera, printing each verdict, until interrupted; a failing camera is reopened
+/// every two seconds.
+#[cfg(feature = "camera")]
+fn watch_camera(gate: &mut Gate, index: u32, json: bool, lang: Lang) -> Result<ExitCode> {
+    let mut camera = xiaoge_gate::frames::Camera::new(index);
+    let mut scanner = Scanner::default();
+    loop {
+        match camera.next_frame() {
+            Ok(Some(frame)) => {
+                let (event, _) = scanner.scan(
+                    gate,
+                    &frame.image,
+                    camera.kind(),
+                    &clock::read(),
+                    Instant::now(),
+                )?;
+                if let ScanEvent::Verdict(v) = event {
+                    print_verdict(&v, None, lang, json)?;
+                }
+            }
+            Ok(None) => return Ok(ExitCode::SUCCESS),
+            Err(e) => {
+                eprintln!("{e}; trying again in 2 s");
+                std::thread::sleep(Duration::from_secs(2));
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "camera"))]
+fn watch_camera(_: &mut Gate, _: u32, _: bool, _: Lang) -> Result<ExitCode> {
+    anyhow::bail!(NO_CAMERA_SUPPORT)
+}
+
+#[cfg(not(feature = "camera"))]
+const NO_CAMERA_SUPPORT: &str = "this xiaoge-gate was built without camera support: \
+     run scripts/camera-build-deps, then cargo build --release -p xiaoge-gate --features camera";
+
+#[cfg(feature = "camera")]
+fn list_cameras() -> Result<()> {
+    let cameras = xiaoge_gate::frames::cameras()?;
+    if cameras.is_empty() {
+        eprintln!("no camera found");
+    }
+    for (index, name) in cameras {
+        println!("{index}  {name}");
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "camera"))]
+fn list_cameras() -> Result<()> {
+    anyhow::bail!(NO_CAMERA_SUPPORT)
 }
 
 /// Reads the QR code in an image file.
