@@ -665,7 +665,22 @@ fn print_status(gate: &mut Gate, json: bool) -> Result<()> {
         status.freshness
     );
     println!("site bans   {} riders", status.banned_riders);
-    println!("clock       {}", serde_json::to_string(&status.clock)?);
+    let clock = match status.clock.state {
+        clock::ClockState::Unchecked => "not checked yet (no sync since enrollment)".to_owned(),
+        clock::ClockState::Trusted { offset } => {
+            format!("trusted ({offset:+} s from the issuer's time)")
+        }
+        clock::ClockState::AboveFloor => {
+            "not behind the last trusted time (rebooted since)".to_owned()
+        }
+        clock::ClockState::Behind { seconds } => {
+            format!("WRONG: {seconds} s behind the trusted time")
+        }
+        clock::ClockState::Ahead { seconds } => {
+            format!("WRONG: {seconds} s ahead of the trusted time")
+        }
+    };
+    println!("clock       {clock}");
     Ok(())
 }
 
