@@ -93,6 +93,10 @@ enum Command {
         /// Also write the QR code as a PNG image here.
         #[arg(long, value_name = "FILE")]
         png: Option<PathBuf>,
+        /// For drills: sign even if the rider is revoked or suspended, to check that gates
+        /// refuse the code.
+        #[arg(long)]
+        drill: bool,
     },
     /// List the entries gates have synced (JSON: one object per line).
     Entries {
@@ -456,12 +460,18 @@ fn run(cli: Cli) -> Result<()> {
             site,
             at,
             png,
+            drill,
         } => {
             let at = match at {
                 Some(text) => parse_time(&text)?,
                 None => now,
             };
-            let (pass, text) = open(&data)?.mint(&rider, site.map(SiteId), at)?;
+            let issuer = open(&data)?;
+            let (pass, text) = if drill {
+                issuer.mint_drill(&rider, site.map(SiteId), at)?
+            } else {
+                issuer.mint(&rider, site.map(SiteId), at)?
+            };
             if let Some(path) = png {
                 let qr = qr_image::write_png(&text, &path)?;
                 eprintln!(

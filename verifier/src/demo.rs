@@ -5,22 +5,27 @@
 //! images, put into camera-like frames and read back by the decoder. Only the camera and the
 //! network beyond loopback are absent.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{Context, Result, bail};
-use xiaoge_gate::frames::{FrameSource, Shot, Synthetic};
+use xiaoge_gate::frames::{FrameSource, Refill, Shot, Synthetic};
 use xiaoge_gate::gate::{Verdict, wall_clock};
 use xiaoge_gate::i18n::Lang;
+use xiaoge_gate::kiosk::app::{
+    self, KioskOptions, PlanStep, ScreenshotPlan, SourceChoice, display_available, resident_mib,
+};
+use xiaoge_gate::kiosk::model::{Input, Kiosk};
 use xiaoge_gate::scanner::{ScanEvent, Scanner};
 use xiaoge_gate::sync::DEFAULT_TIMEOUT;
+use xiaoge_gate::sync::Schedule;
 use xiaoge_gate::synthetic::FrameStyle;
 use xiaoge_gate::{Gate, clock, sync};
 use xiaoge_issuer::model::{SiteInput, SiteKind};
 use xiaoge_issuer::service::InitOptions;
 use xiaoge_issuer::{Issuer, http};
-use xiaoge_pass::RiderStatus;
+use xiaoge_pass::{RiderId, RiderStatus, SiteId};
 
 struct Narrator {
     lang: Lang,
@@ -109,18 +114,9 @@ fn expect(v: &Verdict, reason: Option<&str>) -> Result<()> {
 }
 
 /// Runs the demo in `keep`, or in a temporary folder removed afterwards.
-pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
-    let temp;
-    let root = match keep {
-        Some(dir) => {
-            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-            dir.to_owned()
-        }
-        None => {
-            temp = tempfile::tempdir().context("creating a temporary folder")?;
-            temp.path().to_owned()
-        }
-    };
+/// The narrated walk through the whole path (issue #2's demo), in `keep` or a temporary folder.
+pub fn walkthrough(lang: Lang, keep: Option<&Path>) -> Result<()> {
+    let (_temp, root) = workdir(keep)?;
     let mut say = Narrator { lang, step: 0 };
     let now = wall_clock();
 
@@ -314,6 +310,310 @@ pub fn run(lang: Lang, keep: Option<&Path>) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The folder a demo keeps its issuer and gate in: `keep`, or a temporary one removed when
+/// the guard (first element) is dropped.
+fn workdir(keep: Option<&Path>) -> Result<(Option<tempfile::TempDir>, PathBuf)> {
+    match keep {
+        Some(dir) => {
+            std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+            Ok((None, dir.to_owned()))
+        }
+        None => {
+            let temp = tempfile::tempdir().context("creating a temporary folder")?;
+            let root = temp.path().to_owned();
+            Ok((Some(temp), root))
+        }
+    }
+}
+
+/// The guard PIN of the demo gate.
+pub const DEMO_PIN: &str = "1234";
+/// Frames each rider holds a code up in the demo stream (two thirds of a second).
+const SHOT_FRAMES: u32 = 20;
+/// Empty frames between riders: longer than a verdict stays on screen and than the
+/// scanner's debounce, so that a code shown again counts as a second attempt.
+const GAP_FRAMES: u32 = 140;
+
+/// The demo city, an issuer serving it, and a gate enrolled at one of its sites.
+struct DemoWorld {
+    issuer: Arc<Issuer>,
+    server: http::Background,
+    state: PathBuf,
+    home: SiteId,
+    other: SiteId,
+    valid: RiderId,
+    revoked: RiderId,
+    banned: RiderId,
+    suspended: RiderId,
+}
+
+impl DemoWorld {
+    fn build(root: &Path, lang: Lang) -> Result<Self> {
+        let now = wall_clock();
+        let options = InitOptions {
+            name: "xg-demo".into(),
+            ..InitOptions::default()
+        };
+        let issuer = Arc::new(Issuer::init(&root.join("issuer"), &options, now)?);
+        let city = issuer.seed_demo_city(300, 3, now)?;
+        let server = http::Background::start(&issuer, "127.0.0.1:0".parse()?, 2)?;
+        let sites = issuer.sites()?;
+        let (home, other) = match sites.as_slice() {
+            [first, second, ..] => (first.id, second.id),
+            _ => bail!("the demo city has fewer than two sites"),
+        };
+        let token = city
+            .gate_tokens
+            .iter()
+            .find(|(site, _, _)| *site == sites[0].name)
+            .map(|(_, _, token)| token.clone())
+            .context("the demo city has no gate token for its first site")?;
+        let add = |id: &str, name: &str| issuer.add_rider("美团", id, name, now).map(|r| r.id);
+        let valid = add("demo-1", "黄小明")?;
+        let revoked = add("demo-2", "李大伟")?;
+        let banned = add("demo-3", "王强")?;
+        let suspended = add("demo-4", "赵敏")?;
+        issuer.set_rider_status(&revoked, RiderStatus::Revoked, now)?;
+        issuer.set_rider_status(&suspended, RiderStatus::Suspended, now)?;
+        issuer.ban(home, &banned, "多次超速骑行", now)?;
+        let state = root.join("gate");
+        let gate = sync::enroll(&state, &server.url(), &token, DEFAULT_TIMEOUT, wall_clock())?;
+        gate.set_pin(DEMO_PIN)?;
+        gate.set_language(lang)?;
+        Ok(Self {
+            issuer,
+            server,
+            state,
+            home,
+            other,
+            valid,
+            revoked,
+            banned,
+            suspended,
+        })
+    }
+
+    /// A maker of endless streams: each round shows every case the demo has, with codes
+    /// minted just before they are shown (a round outlasts a code's two minutes).
+    fn feed(&self) -> impl FnMut() -> Refill + use<> {
+        let issuer = Arc::clone(&self.issuer);
+        let (home, other) = (self.home, self.other);
+        let riders = [
+            self.valid.clone(),
+            self.revoked.clone(),
+            self.banned.clone(),
+            self.suspended.clone(),
+        ];
+        move || {
+            let issuer = Arc::clone(&issuer);
+            let riders = riders.clone();
+            let mut case = 0usize;
+            let mut shown = None;
+            Box::new(move || {
+                let text = next_case(&issuer, home, other, &riders, case, &mut shown);
+                case = (case + 1) % CASES;
+                let shot = text.map(|text| Shot {
+                    text: Some(text),
+                    frames: SHOT_FRAMES,
+                });
+                shot.into_iter()
+                    .chain(std::iter::once(Shot {
+                        text: None,
+                        frames: GAP_FRAMES,
+                    }))
+                    .collect()
+            })
+        }
+    }
+}
+
+/// The cases a demo round shows, in order.
+const CASES: usize = 8;
+
+/// The code for case `case` of a round, minted now: a valid code, an old screenshot, the
+/// valid code again, a revoked rider's code, another site's code, a tampered code, a banned
+/// rider's and a suspended rider's. A code that cannot be minted is skipped.
+fn next_case(
+    issuer: &Issuer,
+    home: SiteId,
+    other: SiteId,
+    riders: &[RiderId; 4],
+    case: usize,
+    shown: &mut Option<String>,
+) -> Option<String> {
+    let now = wall_clock();
+    let [valid, revoked, banned, suspended] = riders;
+    let mint = |rider: &RiderId, site: Option<SiteId>, at| {
+        issuer.mint(rider, site, at).ok().map(|(_, t)| t)
+    };
+    let drill = |rider: &RiderId| issuer.mint_drill(rider, None, now).ok().map(|(_, t)| t);
+    match case {
+        0 => {
+            *shown = mint(valid, Some(home), now);
+            shown.clone()
+        }
+        1 => mint(valid, None, now.plus(-600)),
+        2 => shown.clone(),
+        3 => drill(revoked),
+        4 => mint(valid, Some(other), now),
+        5 => mint(valid, None, now).map(|t| alter_one_character(&t)),
+        6 => mint(banned, None, now),
+        _ => drill(suspended),
+    }
+}
+
+/// What `demo` shows and how.
+pub struct DemoOptions {
+    /// Language.
+    pub lang: Lang,
+    /// Keep the data here.
+    pub keep: Option<PathBuf>,
+    /// No window: print the verdicts.
+    pub headless: bool,
+    /// A window instead of full screen.
+    pub windowed: bool,
+    /// Stop after this many frames and report latency and memory (0: run until quit, or
+    /// one round headless).
+    pub frames: u64,
+    /// Save a tour of screenshots here, then quit.
+    pub screenshots: Option<PathBuf>,
+}
+
+/// The kiosk on the demo city, in a window or headless.
+pub fn kiosk(options: DemoOptions) -> Result<()> {
+    let (_temp, root) = workdir(options.keep.as_deref())?;
+    if !options.headless && !display_available() {
+        eprintln!("no display: running the demo headless (verdicts printed, no window)");
+        return kiosk(DemoOptions {
+            headless: true,
+            keep: Some(root),
+            ..options
+        });
+    }
+    let world = DemoWorld::build(&root, options.lang)?;
+    println!(
+        "demo city: issuer {} at {}; gate in {}; guard PIN {DEMO_PIN}",
+        world.issuer.name(),
+        world.server.url(),
+        world.state.display()
+    );
+    let mut make_feed = world.feed();
+    if options.headless {
+        return headless(&world, make_feed(), options.lang, options.frames);
+    }
+    let plan = options.screenshots.map(|dir| tour(dir, options.lang));
+    let kiosk_options = KioskOptions {
+        state: world.state.clone(),
+        source: SourceChoice::Synthetic(make_feed()),
+        schedule: Schedule {
+            interval: std::time::Duration::from_secs(30),
+            ..Schedule::default()
+        },
+        stop_after_frames: options.frames,
+    };
+    app::run(
+        kiosk_options,
+        options.windowed || plan.is_some(),
+        Some(Box::new(make_feed)),
+        plan,
+    )
+    .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))
+}
+
+/// The demo stream through the same scanner and state machine as the window, printing each
+/// verdict: one round, or `frames` frames.
+fn headless(world: &DemoWorld, feed: Refill, lang: Lang, frames: u64) -> Result<()> {
+    let mut gate = Gate::open(&world.state)?;
+    let mut source = Synthetic::endless(FrameStyle::default(), feed);
+    let mut scanner = Scanner::default();
+    let mut kiosk = Kiosk::new(lang, gate.pin_hash()?, None);
+    let start = Instant::now();
+    let limit = if frames > 0 {
+        frames
+    } else {
+        u64::from(SHOT_FRAMES + GAP_FRAMES) * CASES as u64
+    };
+    let mut to_verdict = Vec::new();
+    for n in 0..limit {
+        let Some(frame) = source.next_frame()? else {
+            break;
+        };
+        // The camera's timeline, 30 frames a second, whatever the speed of this machine.
+        let seen_at = start + std::time::Duration::from_millis(n * 33);
+        let (event, timing) = scanner.scan(
+            &mut gate,
+            &frame.image,
+            source.kind(),
+            &clock::read(),
+            seen_at,
+        )?;
+        if let ScanEvent::Verdict(v) = &event {
+            to_verdict.push(timing.decode_ms + timing.check_ms);
+            let reason = v.reason.map(|r| format!(" [{r}]")).unwrap_or_default();
+            println!(
+                "{:<10} {}{reason}  ({:.1} ms)",
+                frame.label,
+                crate::verdict_words(v, lang),
+                timing.decode_ms + timing.check_ms
+            );
+        }
+        kiosk.handle(Input::Scanned(event), seen_at);
+    }
+    to_verdict.sort_by(f64::total_cmp);
+    println!(
+        "{limit} frames, {} verdicts; frame to durably logged verdict median {:.1} ms; resident memory {}",
+        to_verdict.len(),
+        to_verdict
+            .get(to_verdict.len() / 2)
+            .copied()
+            .unwrap_or(f64::NAN),
+        resident_mib().map_or_else(|| "?".to_owned(), |m| format!("{m:.1} MiB"))
+    );
+    Ok(())
+}
+
+/// The screenshot tour: scanning, an allow, a deny, the manual form, the log and the
+/// settings, in the demo's language and then in the other.
+fn tour(dir: PathBuf, lang: Lang) -> ScreenshotPlan {
+    use xiaoge_pass::api::Decision;
+    let mut steps = Vec::new();
+    let other = match lang {
+        Lang::Zh => Lang::En,
+        Lang::En => Lang::Zh,
+    };
+    let unlock: Vec<Input> = std::iter::once(Input::OpenSettings)
+        .chain(DEMO_PIN.chars().map(Input::PinDigit))
+        .collect();
+    for (prefix, next) in [(lang, Some(other)), (other, None)] {
+        let name = |screen: &str| {
+            let code = match prefix {
+                Lang::Zh => "zh",
+                Lang::En => "en",
+            };
+            format!("{code}-{screen}.png")
+        };
+        steps.push(PlanStep::WaitScanning);
+        steps.push(PlanStep::Capture(name("scanning")));
+        steps.push(PlanStep::WaitVerdict(Decision::Allow));
+        steps.push(PlanStep::Capture(name("allow")));
+        steps.push(PlanStep::WaitVerdict(Decision::Deny));
+        steps.push(PlanStep::Capture(name("deny")));
+        steps.push(PlanStep::Apply(vec![Input::OpenManual]));
+        steps.push(PlanStep::Capture(name("manual")));
+        steps.push(PlanStep::Apply(vec![Input::OpenLog]));
+        steps.push(PlanStep::Capture(name("log")));
+        steps.push(PlanStep::Apply(unlock.clone()));
+        steps.push(PlanStep::Capture(name("settings")));
+        let mut leave = vec![];
+        if let Some(next) = next {
+            leave.push(Input::SetLang(next));
+        }
+        leave.push(Input::Back);
+        steps.push(PlanStep::Apply(leave));
+    }
+    ScreenshotPlan::new(dir, steps)
 }
 
 /// Changes one character near the end of the text (inside the signature) to another Base45

@@ -148,14 +148,26 @@ pub struct Shot {
     pub frames: u32,
 }
 
+/// More shots for a synthetic stream that has played all it had.
+pub type Refill = Box<dyn FnMut() -> Vec<Shot> + Send>;
+
 /// Synthetic camera frames: each shot's code on a tilted, soft, noisy phone screen in a dim
 /// 1280×720 scene, the phone moving a little from frame to frame.
-#[derive(Debug)]
 pub struct Synthetic {
     shots: VecDeque<Shot>,
     current: Option<(Option<GrayImage>, u32)>,
     frame_no: u64,
     style: FrameStyle,
+    refill: Option<Refill>,
+}
+
+impl std::fmt::Debug for Synthetic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Synthetic")
+            .field("shots", &self.shots.len())
+            .field("frame_no", &self.frame_no)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Synthetic {
@@ -167,6 +179,16 @@ impl Synthetic {
             current: None,
             frame_no: 0,
             style,
+            refill: None,
+        }
+    }
+
+    /// A stream that asks `refill` for more shots whenever it runs out: it never ends.
+    #[must_use]
+    pub fn endless(style: FrameStyle, refill: Refill) -> Self {
+        Self {
+            refill: Some(refill),
+            ..Self::new(Vec::new(), style)
         }
     }
 
@@ -202,6 +224,11 @@ impl FrameSource for Synthetic {
                     image,
                     label: format!("frame {}", self.frame_no),
                 }));
+            }
+            if self.shots.is_empty()
+                && let Some(refill) = self.refill.as_mut()
+            {
+                self.shots.extend(refill());
             }
             let Some(shot) = self.shots.pop_front() else {
                 return Ok(None);

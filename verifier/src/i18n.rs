@@ -1,4 +1,4 @@
-//! Every string a guard reads, in Chinese first and English second.
+//! Every string a guard reads, in Chinese first and English second: one table per language.
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +11,268 @@ pub enum Lang {
     Zh,
     /// English.
     En,
+}
+
+/// The kiosk's words in one language.
+#[derive(Debug)]
+pub struct Strings {
+    /// The scanning screen's call to the rider.
+    pub show_code: &'static str,
+    /// The scanning screen's hint.
+    pub hold_in_frame: &'static str,
+    /// The camera is not delivering frames.
+    pub camera_failing: &'static str,
+    /// The camera is starting.
+    pub camera_starting: &'static str,
+    /// Status strip: the issuer answered the last sync.
+    pub online: &'static str,
+    /// Status strip: the last sync failed.
+    pub offline: &'static str,
+    /// Status strip: last sync.
+    pub last_sync: &'static str,
+    /// Status strip: never synced.
+    pub never: &'static str,
+    /// Status strip: entries waiting.
+    pub waiting_upload: &'static str,
+    /// Status strip: lists label.
+    pub lists: &'static str,
+    /// Lists fresh.
+    pub lists_fresh: &'static str,
+    /// Lists stale.
+    pub lists_stale: &'static str,
+    /// Lists too stale.
+    pub lists_too_stale: &'static str,
+    /// Status strip: clock label.
+    pub clock: &'static str,
+    /// Clock agrees with the issuer.
+    pub clock_ok: &'static str,
+    /// Clock not checked yet.
+    pub clock_unchecked: &'static str,
+    /// Clock wrong.
+    pub clock_wrong: &'static str,
+    /// Minutes ago, after a number.
+    pub minutes_ago: &'static str,
+    /// Button: manual registration.
+    pub register_by_hand: &'static str,
+    /// Button: today's log.
+    pub todays_log: &'static str,
+    /// Button: settings.
+    pub settings: &'static str,
+    /// Verdict screen: tap to go on.
+    pub tap_to_continue: &'static str,
+    /// Verdict screen: override a denial.
+    pub let_in_anyway: &'static str,
+    /// Form: name.
+    pub name: &'static str,
+    /// Form: last four phone digits.
+    pub phone_last4: &'static str,
+    /// Form: platform.
+    pub platform: &'static str,
+    /// Form: building.
+    pub building: &'static str,
+    /// Form: submit a registration.
+    pub register_and_let_in: &'static str,
+    /// Form: cancel.
+    pub cancel: &'static str,
+    /// Override form title.
+    pub override_title: &'static str,
+    /// Override form: reason.
+    pub override_reason: &'static str,
+    /// Override form: submit.
+    pub confirm_let_in: &'static str,
+    /// Override form: reason missing.
+    pub reason_required: &'static str,
+    /// Log filter: all.
+    pub all: &'static str,
+    /// Log filter: allowed.
+    pub allowed: &'static str,
+    /// Log filter: denied.
+    pub denied: &'static str,
+    /// Method: scanned.
+    pub method_scan: &'static str,
+    /// Method: registered by hand.
+    pub method_manual: &'static str,
+    /// Method: guard override.
+    pub method_override: &'static str,
+    /// Log is empty.
+    pub no_entries: &'static str,
+    /// Button: back.
+    pub back: &'static str,
+    /// PIN pad title.
+    pub enter_pin: &'static str,
+    /// PIN wrong.
+    pub wrong_pin: &'static str,
+    /// PIN pad: clear.
+    pub clear: &'static str,
+    /// PIN pad: confirm.
+    pub ok: &'static str,
+    /// Settings: language.
+    pub language: &'static str,
+    /// Settings: camera.
+    pub camera: &'static str,
+    /// Settings: no camera found.
+    pub no_camera: &'static str,
+    /// Settings: synthetic demo camera.
+    pub demo_camera: &'static str,
+    /// Settings: sync now.
+    pub sync_now: &'static str,
+    /// Settings: gate.
+    pub gate: &'static str,
+    /// Settings: site.
+    pub site: &'static str,
+    /// Settings: issuer.
+    pub issuer: &'static str,
+    /// Settings: quit the app (for maintenance).
+    pub quit: &'static str,
+    /// Notice: registered by hand.
+    pub registered: &'static str,
+    /// Notice: override logged.
+    pub override_logged: &'static str,
+    /// Notice: syncing.
+    pub syncing: &'static str,
+    /// Notice: sync failed.
+    pub sync_failed: &'static str,
+    /// Notice: synced.
+    pub synced: &'static str,
+    /// Notice: writing the log failed.
+    pub log_failed: &'static str,
+}
+
+/// 中文.
+pub const ZH: Strings = Strings {
+    show_code: "请出示小哥码",
+    hold_in_frame: "将手机上的二维码对准框内",
+    camera_failing: "摄像头未连接，正在重试…",
+    camera_starting: "摄像头启动中…",
+    online: "在线",
+    offline: "离线",
+    last_sync: "上次同步",
+    never: "从未",
+    waiting_upload: "待上传",
+    lists: "名单",
+    lists_fresh: "最新",
+    lists_stale: "待更新",
+    lists_too_stale: "已过期",
+    clock: "时钟",
+    clock_ok: "正常",
+    clock_unchecked: "未校准",
+    clock_wrong: "异常",
+    minutes_ago: "分钟前",
+    register_by_hand: "人工登记",
+    todays_log: "今日记录",
+    settings: "设置",
+    tap_to_continue: "点击屏幕继续",
+    let_in_anyway: "人工放行…",
+    name: "姓名",
+    phone_last4: "手机尾号（4位）",
+    platform: "平台",
+    building: "楼栋",
+    register_and_let_in: "登记并放行",
+    cancel: "取消",
+    override_title: "人工放行",
+    override_reason: "放行原因（必填）",
+    confirm_let_in: "确认放行",
+    reason_required: "请填写放行原因",
+    all: "全部",
+    allowed: "允许",
+    denied: "禁止",
+    method_scan: "扫码",
+    method_manual: "人工登记",
+    method_override: "人工放行",
+    no_entries: "今日暂无记录",
+    back: "返回",
+    enter_pin: "请输入保安密码",
+    wrong_pin: "密码错误",
+    clear: "清除",
+    ok: "确定",
+    language: "语言",
+    camera: "摄像头",
+    no_camera: "未找到摄像头",
+    demo_camera: "演示画面",
+    sync_now: "立即同步",
+    gate: "门岗",
+    site: "小区",
+    issuer: "签发方",
+    quit: "退出程序",
+    registered: "已登记放行",
+    override_logged: "已记录人工放行",
+    syncing: "同步中…",
+    sync_failed: "同步失败",
+    synced: "同步完成",
+    log_failed: "记录写入失败，请联系运维",
+};
+
+/// English.
+pub const EN: Strings = Strings {
+    show_code: "Show your rider code",
+    hold_in_frame: "Hold the QR code on your phone inside the frame",
+    camera_failing: "Camera not connected, retrying…",
+    camera_starting: "Camera starting…",
+    online: "Online",
+    offline: "Offline",
+    last_sync: "Last sync",
+    never: "never",
+    waiting_upload: "To upload",
+    lists: "Lists",
+    lists_fresh: "fresh",
+    lists_stale: "stale",
+    lists_too_stale: "too old",
+    clock: "Clock",
+    clock_ok: "OK",
+    clock_unchecked: "not checked",
+    clock_wrong: "WRONG",
+    minutes_ago: "min ago",
+    register_by_hand: "Register by hand",
+    todays_log: "Today's log",
+    settings: "Settings",
+    tap_to_continue: "Tap to continue",
+    let_in_anyway: "Let in anyway…",
+    name: "Name",
+    phone_last4: "Phone, last 4 digits",
+    platform: "Platform",
+    building: "Building",
+    register_and_let_in: "Register and let in",
+    cancel: "Cancel",
+    override_title: "Let in by the guard",
+    override_reason: "Reason (required)",
+    confirm_let_in: "Let in",
+    reason_required: "Give a reason",
+    all: "All",
+    allowed: "Allowed",
+    denied: "Denied",
+    method_scan: "scan",
+    method_manual: "by hand",
+    method_override: "override",
+    no_entries: "No entries today",
+    back: "Back",
+    enter_pin: "Enter the guard PIN",
+    wrong_pin: "Wrong PIN",
+    clear: "Clear",
+    ok: "OK",
+    language: "Language",
+    camera: "Camera",
+    no_camera: "No camera found",
+    demo_camera: "Demo frames",
+    sync_now: "Sync now",
+    gate: "Gate",
+    site: "Site",
+    issuer: "Issuer",
+    quit: "Quit the app",
+    registered: "Registered and let in",
+    override_logged: "Override logged",
+    syncing: "Syncing…",
+    sync_failed: "Sync failed",
+    synced: "Synced",
+    log_failed: "Could not write the log: call support",
+};
+
+/// The table for `lang`.
+#[must_use]
+pub const fn strings(lang: Lang) -> &'static Strings {
+    match lang {
+        Lang::Zh => &ZH,
+        Lang::En => &EN,
+    }
 }
 
 /// The big word on the verdict screen.
@@ -84,6 +346,26 @@ mod tests {
         for code in xiaoge_pass::verify::REJECTION_CODES {
             assert_ne!(reason_text(Lang::Zh, code), "未知原因", "{code}");
             assert_ne!(reason_text(Lang::En, code), "unknown reason", "{code}");
+        }
+    }
+
+    #[test]
+    fn the_two_tables_differ_in_every_string() {
+        let (zh, en) = (format!("{ZH:?}"), format!("{EN:?}"));
+        let values = |s: &str| -> Vec<String> {
+            s.split(": \"")
+                .skip(1)
+                .map(|v| v.split('"').next().unwrap_or("").to_owned())
+                .collect()
+        };
+        let (zh, en) = (values(&zh), values(&en));
+        assert_eq!(zh.len(), en.len());
+        for (z, e) in zh.iter().zip(&en) {
+            assert_ne!(z, e, "a string was left untranslated");
+            assert!(
+                z.chars().any(|c| !c.is_ascii()),
+                "Chinese string {z:?} has no Chinese"
+            );
         }
     }
 }

@@ -196,8 +196,34 @@ enum Command {
         #[arg(long, value_name = "DAYS")]
         keep_days: Option<i64>,
     },
-    /// Run the whole path on an embedded issuer: enroll, verify, replay, revoke, go offline,
-    /// sync. Needs no camera, display or network.
+    /// The guard's kiosk (full screen) on a camera, with the background sync.
+    Kiosk {
+        #[command(flatten)]
+        state: StateDir,
+        /// The camera to read (0 is the first).
+        #[arg(long, value_name = "INDEX", default_value_t = 0)]
+        camera: u32,
+        /// A window instead of full screen (for setting up).
+        #[arg(long)]
+        windowed: bool,
+        /// Seconds between syncs.
+        #[arg(long, value_name = "SECS", default_value_t = 300)]
+        interval: u64,
+        /// Only sync in this daily window of local time, such as 01:00-05:00.
+        #[arg(long, value_name = "HH:MM-HH:MM")]
+        window: Option<Window>,
+    },
+    /// Set the guard PIN that opens the kiosk's settings (four digits).
+    Pin {
+        #[command(flatten)]
+        state: StateDir,
+        /// The new PIN.
+        pin: String,
+    },
+    /// The kiosk on a demo city: an embedded issuer on loopback, a gate enrolled over HTTP,
+    /// and synthetic camera frames of valid, expired, replayed, revoked, other-site, tampered,
+    /// banned and suspended codes. Needs no camera or network; without a display it runs
+    /// headless.
     Demo {
         /// Language of the words shown.
         #[arg(long, value_enum, default_value_t = Lang::Zh)]
@@ -205,6 +231,22 @@ enum Command {
         /// Keep the demo's issuer and gate directories here instead of a temporary folder.
         #[arg(long, value_name = "DIR")]
         keep: Option<PathBuf>,
+        /// No window: print the verdicts of one round of codes.
+        #[arg(long)]
+        headless: bool,
+        /// A window instead of full screen.
+        #[arg(long)]
+        windowed: bool,
+        /// Stop after this many frames and report latency and memory.
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        frames: u64,
+        /// Save screenshots of every screen in both languages here, then quit.
+        #[arg(long, value_name = "DIR")]
+        screenshots: Option<PathBuf>,
+        /// Instead of the kiosk, narrate the whole path: enroll, verify, replay, revoke, go
+        /// offline, sync exactly once.
+        #[arg(long)]
+        walkthrough: bool,
     },
 }
 
@@ -244,6 +286,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 "enrolled as gate {} {:?} at site {} {:?} of issuer {:?}; lists synced",
                 e.gate_id, e.gate_name, e.site_id, e.site_name, e.issuer_name
             );
+            let mut digits = [0u8; 2];
+            getrandom::fill(&mut digits).context("drawing a PIN")?;
+            let pin = format!("{:04}", u16::from_le_bytes(digits) % 10_000);
+            gate.set_pin(&pin)?;
+            eprintln!(
+                "guard PIN for the kiosk's settings: {pin} (change it with `xiaoge-gate pin`)"
+            );
         }
         Command::Verify {
             state,
@@ -269,8 +318,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     timeout,
                     ..Schedule::default()
                 };
-                let stop = std::sync::atomic::AtomicBool::new(false);
-                sync::run_worker(&state.state, &schedule, &stop, |event| {
+                let never = std::sync::atomic::AtomicBool::new(false);
+                sync::run_worker(&state.state, &schedule, &never, &never, |event| {
                     print_worker_event(&event, json);
                 });
             } else {
@@ -328,7 +377,52 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             println!("{}", serde_json::to_string(&policy)?);
         }
-        Command::Demo { lang, keep } => demo::run(lang, keep.as_deref())?,
+        Command::Kiosk {
+            state,
+            camera,
+            windowed,
+            interval,
+            window,
+        } => {
+            let options = xiaoge_gate::kiosk::app::KioskOptions {
+                state: state.state,
+                source: xiaoge_gate::kiosk::app::SourceChoice::Camera(camera),
+                schedule: Schedule {
+                    interval: Duration::from_secs(interval),
+                    window,
+                    ..Schedule::default()
+                },
+                stop_after_frames: 0,
+            };
+            xiaoge_gate::kiosk::app::run(options, windowed, None, None)
+                .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
+        }
+        Command::Pin { state, pin } => {
+            open(&state)?.set_pin(&pin)?;
+            eprintln!("guard PIN changed");
+        }
+        Command::Demo {
+            lang,
+            keep,
+            headless,
+            windowed,
+            frames,
+            screenshots,
+            walkthrough,
+        } => {
+            if walkthrough {
+                demo::walkthrough(lang, keep.as_deref())?;
+            } else {
+                demo::kiosk(demo::DemoOptions {
+                    lang,
+                    keep,
+                    headless,
+                    windowed,
+                    frames,
+                    screenshots,
+                })?;
+            }
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -180,6 +180,10 @@ pub const META_CLOCK_OFFSET: &str = "clock_offset";
 pub const META_TRUSTED_TIME: &str = "trusted_time";
 /// Meta key: the gate's policy (JSON of `gate::GatePolicy`).
 pub const META_POLICY: &str = "policy";
+/// Meta key: the kiosk's language (`zh` or `en`).
+pub const META_LANGUAGE: &str = "language";
+/// Meta key: the guard PIN's hash, in hex.
+pub const META_PIN_HASH: &str = "pin_hash";
 
 /// The gate's database.
 pub struct Store {

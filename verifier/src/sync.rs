@@ -572,6 +572,7 @@ pub fn run_worker(
     dir: &Path,
     schedule: &Schedule,
     stop: &std::sync::atomic::AtomicBool,
+    wake: &std::sync::atomic::AtomicBool,
     mut events: impl FnMut(WorkerEvent),
 ) {
     use std::sync::atomic::Ordering;
@@ -606,7 +607,10 @@ pub fn run_worker(
             Duration::from_secs(60)
         };
         let until = std::time::Instant::now() + pause;
-        while std::time::Instant::now() < until && !stop.load(Ordering::Relaxed) {
+        while std::time::Instant::now() < until
+            && !stop.load(Ordering::Relaxed)
+            && !wake.swap(false, Ordering::Relaxed)
+        {
             std::thread::sleep(Duration::from_millis(100));
         }
     }
@@ -615,6 +619,7 @@ pub fn run_worker(
 /// A background sync on its own thread, stopped when dropped.
 pub struct Worker {
     stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    wake: std::sync::Arc<std::sync::atomic::AtomicBool>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
@@ -626,20 +631,27 @@ impl Worker {
         events: std::sync::mpsc::Sender<WorkerEvent>,
     ) -> Result<Self> {
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let flag = std::sync::Arc::clone(&stop);
+        let wake = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (stop_flag, wake_flag) = (std::sync::Arc::clone(&stop), std::sync::Arc::clone(&wake));
         let dir = dir.to_owned();
         let thread = std::thread::Builder::new()
             .name("gate-sync".into())
             .spawn(move || {
-                run_worker(&dir, &schedule, &flag, |event| {
+                run_worker(&dir, &schedule, &stop_flag, &wake_flag, |event| {
                     let _ = events.send(event);
                 });
             })
             .map_err(|e| GateError::io("starting the sync thread", e))?;
         Ok(Self {
             stop,
+            wake,
             thread: Some(thread),
         })
+    }
+
+    /// Syncs as soon as the current pause allows, instead of waiting it out.
+    pub fn sync_now(&self) {
+        self.wake.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }
 
