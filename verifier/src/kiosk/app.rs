@@ -61,6 +61,11 @@ impl Controller {
         &self.gate
     }
 
+    /// The gate, for checking codes outside the scanner (tests, drills).
+    pub fn gate_mut(&mut self) -> &mut Gate {
+        &mut self.gate
+    }
+
     /// Applies an input, carries out the effects that touch the gate's database, and returns
     /// the others (sounds, sync, camera switch, quit) for the app.
     pub fn apply(&mut self, input: Input, now: Instant) -> Vec<Effect> {

@@ -544,3 +544,125 @@ impl Kiosk {
 pub fn minutes_between(then: UnixTime, now: UnixTime) -> i64 {
     now.since(then).max(0) / 60
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn verdict(decision: Decision, reason: Option<&'static str>) -> Input {
+        Input::Scanned(ScanEvent::Verdict(Box::new(Verdict {
+            verdict: decision,
+            reason,
+            detail: None,
+            rider: None,
+            code_id: None,
+            code_site: None,
+            entry_id: Uuid::nil(),
+            stale: false,
+            at: UnixTime(1_800_000_000),
+            trusted_at: None,
+        })))
+    }
+
+    fn kiosk() -> (Kiosk, Instant) {
+        (Kiosk::new(Lang::Zh, pin_hash("1234"), None), Instant::now())
+    }
+
+    #[test]
+    fn a_verdict_beeps_by_kind_and_goes_back_to_scanning_after_the_hold() {
+        let (mut k, t0) = kiosk();
+        assert_eq!(
+            k.handle(verdict(Decision::Allow, None), t0),
+            vec![Effect::Sound(Tone::Allow)]
+        );
+        k.handle(Input::Tick, t0 + VERDICT_HOLD - Duration::from_millis(1));
+        assert!(matches!(k.screen, Screen::Verdict(_)));
+        k.handle(Input::Tick, t0 + VERDICT_HOLD);
+        assert_eq!(k.screen, Screen::Scanning);
+        assert_eq!(
+            k.handle(verdict(Decision::Deny, Some("expired")), t0),
+            vec![Effect::Sound(Tone::Deny)]
+        );
+    }
+
+    #[test]
+    fn a_verdict_does_not_tear_away_a_form_being_filled_in() {
+        let (mut k, t0) = kiosk();
+        k.handle(Input::OpenManual, t0);
+        k.handle(Input::EditManual(ManualField::Name, "张三".into()), t0);
+        assert!(k.handle(verdict(Decision::Allow, None), t0).is_empty());
+        assert!(matches!(&k.screen, Screen::Manual(f) if f.name == "张三"));
+    }
+
+    #[test]
+    fn an_override_needs_a_reason_and_only_follows_a_denial() {
+        let (mut k, t0) = kiosk();
+        k.handle(verdict(Decision::Allow, None), t0);
+        k.handle(Input::StartOverride, t0);
+        assert!(matches!(k.screen, Screen::Verdict(_)));
+        k.handle(verdict(Decision::Deny, Some("revoked")), t0);
+        k.handle(Input::StartOverride, t0);
+        assert!(k.handle(Input::SubmitOverride, t0).is_empty());
+        assert!(matches!(&k.screen, Screen::Override(f) if f.missing_reason));
+        k.handle(Input::EditReason(" 业主确认 ".into()), t0);
+        assert_eq!(
+            k.handle(Input::SubmitOverride, t0),
+            vec![Effect::Override {
+                denied: Uuid::nil(),
+                reason: "业主确认".into()
+            }]
+        );
+    }
+
+    #[test]
+    fn settings_need_the_pin_and_lock_themselves_when_left_alone() {
+        let (mut k, t0) = kiosk();
+        k.handle(Input::OpenSettings, t0);
+        for d in "1243".chars() {
+            k.handle(Input::PinDigit(d), t0);
+        }
+        assert!(matches!(&k.screen, Screen::Pin(p) if p.wrong && p.entered.is_empty()));
+        // Nothing a settings page does works from another screen.
+        assert!(k.handle(Input::Quit, t0).is_empty());
+        assert!(k.handle(Input::SetLang(Lang::En), t0).is_empty());
+        for d in "1234".chars() {
+            k.handle(Input::PinDigit(d), t0);
+        }
+        assert_eq!(k.screen, Screen::Settings);
+        assert_eq!(
+            k.handle(Input::SetLang(Lang::En), t0),
+            vec![Effect::SaveLang(Lang::En)]
+        );
+        k.handle(Input::Tick, t0 + SETTINGS_IDLE - Duration::from_secs(1));
+        assert_eq!(k.screen, Screen::Settings);
+        k.handle(Input::Tick, t0 + SETTINGS_IDLE);
+        assert_eq!(k.screen, Screen::Scanning);
+        assert_eq!(k.lang, Lang::En);
+    }
+
+    #[test]
+    fn a_failed_write_is_shown_not_swallowed() {
+        let (mut k, t0) = kiosk();
+        k.handle(Input::OpenManual, t0);
+        k.handle(Input::WriteFailed("disk full".into()), t0);
+        assert!(matches!(&k.screen, Screen::Manual(f) if f.error.as_deref() == Some("disk full")));
+        k.handle(Input::Back, t0);
+        k.handle(Input::WriteFailed("disk full".into()), t0);
+        assert!(matches!(k.notice, Some((Notice::LogFailed, _))));
+    }
+
+    #[test]
+    fn a_sync_notice_reports_how_the_sync_ended() {
+        let (mut k, t0) = kiosk();
+        k.handle(Input::OpenSettings, t0);
+        for d in "1234".chars() {
+            k.handle(Input::PinDigit(d), t0);
+        }
+        assert_eq!(k.handle(Input::SyncNow, t0), vec![Effect::SyncNow]);
+        k.handle(Input::SyncEnded(false), t0);
+        assert_eq!(k.online, Some(false));
+        assert!(matches!(k.notice, Some((Notice::SyncFailed, _))));
+        k.handle(Input::Tick, t0 + NOTICE_HOLD);
+        assert_eq!(k.notice, None);
+    }
+}

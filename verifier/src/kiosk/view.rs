@@ -13,7 +13,7 @@ use crate::clock::ClockState;
 use crate::i18n::{self, Lang, Strings};
 
 use super::model::{
-    CameraState, Input, Kiosk, LogFilter, ManualField, Notice, Screen, minutes_between,
+    CameraState, Input, Kiosk, LogFilter, LogRow, ManualField, Notice, Screen, minutes_between,
 };
 
 /// Allow: a green that stays green in sunlight.
@@ -24,20 +24,40 @@ pub const RED: Color32 = Color32::from_rgb(0xc0, 0x1f, 0x1f);
 pub const AMBER: Color32 = Color32::from_rgb(0xe0, 0x8e, 0x00);
 /// Neutral chips and bars.
 pub const SLATE: Color32 = Color32::from_rgb(0x26, 0x32, 0x38);
+/// Behind every screen but the verdict.
+pub const BACKGROUND: Color32 = Color32::from_rgb(0x12, 0x16, 0x18);
+/// Body text.
+pub const TEXT: Color32 = Color32::from_gray(0xf2);
+/// Neutral buttons: light enough to stand out from the background.
+pub const STEEL: Color32 = Color32::from_rgb(0x45, 0x5a, 0x64);
 const BUTTON_HEIGHT: f32 = 96.0;
 
 /// Draws the kiosk and returns what the guard did.
 pub fn show(ui: &mut egui::Ui, kiosk: &Kiosk, preview: Option<&egui::TextureHandle>) -> Vec<Input> {
     let t = i18n::strings(kiosk.lang);
     let mut inputs = Vec::new();
-    match &kiosk.screen {
-        Screen::Scanning => scanning(ui, kiosk, t, preview, &mut inputs),
-        Screen::Verdict(card) => verdict(ui, kiosk.lang, t, &card.verdict, &mut inputs),
-        Screen::Manual(form) => manual(ui, t, form, &mut inputs),
-        Screen::Override(form) => override_form(ui, kiosk.lang, t, form, &mut inputs),
-        Screen::Log => log(ui, kiosk, t, &mut inputs),
-        Screen::Pin(pad) => pin(ui, t, pad, &mut inputs),
-        Screen::Settings => settings(ui, kiosk, t, &mut inputs),
+    // Selectable text would swallow taps meant for the screen behind it.
+    ui.style_mut().interaction.selectable_labels = false;
+    if let Screen::Verdict(card) = &kiosk.screen {
+        verdict(ui, kiosk.lang, t, &card.verdict, &mut inputs);
+    } else {
+        // Near-white on near-black: egui's default grey-on-grey fades in sunlight.
+        ui.visuals_mut().override_text_color = Some(TEXT);
+        egui::Frame::new()
+            .fill(BACKGROUND)
+            .inner_margin(egui::Margin::same(20))
+            .show(ui, |ui| {
+                ui.set_min_size(ui.available_size());
+                match &kiosk.screen {
+                    Screen::Scanning => scanning(ui, kiosk, t, preview, &mut inputs),
+                    Screen::Manual(form) => manual(ui, t, form, &mut inputs),
+                    Screen::Override(form) => override_form(ui, kiosk.lang, t, form, &mut inputs),
+                    Screen::Log => log(ui, kiosk, t, &mut inputs),
+                    Screen::Pin(pad) => pin(ui, t, pad, &mut inputs),
+                    Screen::Settings => settings(ui, kiosk, t, &mut inputs),
+                    Screen::Verdict(_) => {}
+                }
+            });
     }
     if let Some((notice, _)) = kiosk.notice {
         toast(ui, t, notice);
@@ -46,12 +66,15 @@ pub fn show(ui: &mut egui::Ui, kiosk: &Kiosk, preview: Option<&egui::TextureHand
 }
 
 fn big_button(ui: &mut egui::Ui, text: &str, fill: Color32, width: f32) -> bool {
-    let button = egui::Button::new(
+    // The grow atoms on both sides centre the words whatever the surrounding layout.
+    let button = egui::Button::new((
+        egui::Atom::grow(),
         RichText::new(text)
             .size(36.0)
             .color(Color32::WHITE)
             .strong(),
-    )
+        egui::Atom::grow(),
+    ))
     .fill(fill)
     .corner_radius(CornerRadius::same(14))
     .min_size(Vec2::new(width, BUTTON_HEIGHT));
@@ -121,7 +144,7 @@ fn strip(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings) {
                         || t.never.to_owned(),
                         |at| format!("{} {}", minutes_between(at, now), t.minutes_ago),
                     );
-                    chip(ui, t.last_sync, &last, SLATE.gamma_multiply(1.6));
+                    chip(ui, t.last_sync, &last, STEEL);
                     match kiosk.online {
                         Some(true) => chip(ui, "", t.online, GREEN),
                         Some(false) => chip(ui, "", t.offline, RED),
@@ -190,13 +213,13 @@ fn scanning(
     ui.add_space(8.0);
     ui.horizontal(|ui| {
         let width = (ui.available_width() - 32.0) / 3.0;
-        if big_button(ui, t.register_by_hand, SLATE, width) {
+        if big_button(ui, t.register_by_hand, STEEL, width) {
             inputs.push(Input::OpenManual);
         }
-        if big_button(ui, t.todays_log, SLATE, width) {
+        if big_button(ui, t.todays_log, STEEL, width) {
             inputs.push(Input::OpenLog);
         }
-        if big_button(ui, t.settings, SLATE, width) {
+        if big_button(ui, t.settings, STEEL, width) {
             inputs.push(Input::OpenSettings);
         }
     });
@@ -329,7 +352,7 @@ fn manual(
             if big_button(ui, t.register_and_let_in, GREEN, width) {
                 inputs.push(Input::SubmitManual);
             }
-            if big_button(ui, t.cancel, SLATE, width) {
+            if big_button(ui, t.cancel, STEEL, width) {
                 inputs.push(Input::Back);
             }
         });
@@ -373,7 +396,7 @@ fn override_form(
             if big_button(ui, t.confirm_let_in, AMBER, width) {
                 inputs.push(Input::SubmitOverride);
             }
-            if big_button(ui, t.cancel, SLATE, width) {
+            if big_button(ui, t.cancel, STEEL, width) {
                 inputs.push(Input::Back);
             }
         });
@@ -384,7 +407,7 @@ fn log(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings, inputs: &mut Vec<Input>) {
     ui.horizontal(|ui| {
         ui.label(RichText::new(t.todays_log).size(48.0).strong());
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            if big_button(ui, t.back, SLATE, 220.0) {
+            if big_button(ui, t.back, STEEL, 220.0) {
                 inputs.push(Input::Back);
             }
             for (filter, word) in [
@@ -392,11 +415,7 @@ fn log(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings, inputs: &mut Vec<Input>) {
                 (LogFilter::Allowed, t.allowed),
                 (LogFilter::All, t.all),
             ] {
-                let fill = if kiosk.filter == filter {
-                    GREEN
-                } else {
-                    SLATE.gamma_multiply(1.6)
-                };
+                let fill = if kiosk.filter == filter { GREEN } else { STEEL };
                 if big_button(ui, word, fill, 180.0) {
                     inputs.push(Input::Filter(filter));
                 }
@@ -404,65 +423,91 @@ fn log(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings, inputs: &mut Vec<Input>) {
         });
     });
     ui.separator();
-    let mut any = false;
-    egui::ScrollArea::vertical().show(ui, |ui| {
-        for row in kiosk.visible_log() {
-            any = true;
-            let e = &row.entry;
-            let allow = e.decision == Decision::Allow;
-            let time = chrono::DateTime::from_timestamp(e.recorded_at.0, 0)
-                .map(|d| {
-                    d.with_timezone(&chrono::Local)
-                        .format("%H:%M:%S")
-                        .to_string()
-                })
-                .unwrap_or_default();
-            let method = match e.method {
-                EntryMethod::Scan => t.method_scan,
-                EntryMethod::Manual => t.method_manual,
-                EntryMethod::Override => t.method_override,
-            };
-            let reason = match e.method {
-                EntryMethod::Scan => e
-                    .reason
-                    .as_deref()
-                    .map_or("", |r| i18n::reason_text(kiosk.lang, r))
-                    .to_owned(),
-                _ => e.reason.clone().unwrap_or_default(),
-            };
-            let who = match (&row.rider_name, &row.platform) {
-                (Some(n), Some(p)) => format!("{n} · {p}"),
-                (Some(n), None) => n.clone(),
-                _ => String::new(),
-            };
-            ui.horizontal(|ui| {
-                ui.label(RichText::new(time).size(28.0).monospace());
-                let decision = i18n::decision_text(kiosk.lang, allow);
-                ui.label(RichText::new(decision).size(28.0).strong().color(if allow {
-                    GREEN
-                } else {
-                    RED
-                }));
-                ui.label(RichText::new(method).size(26.0));
-                ui.label(RichText::new(who).size(28.0));
-                ui.label(RichText::new(reason).size(26.0));
-            });
-            ui.add_space(6.0);
-        }
-    });
-    if !any {
+    let rows: Vec<&LogRow> = kiosk.visible_log().collect();
+    if rows.is_empty() {
+        ui.add_space(20.0);
         ui.label(RichText::new(t.no_entries).size(32.0));
+        return;
     }
+    egui::ScrollArea::vertical()
+        .auto_shrink([false, false])
+        .show(ui, |ui| {
+            egui::Grid::new("log")
+                .striped(true)
+                .min_row_height(54.0)
+                .spacing(Vec2::new(24.0, 6.0))
+                .show(ui, |ui| {
+                    for row in rows {
+                        log_row(ui, kiosk.lang, t, row);
+                        ui.end_row();
+                    }
+                });
+        });
+}
+
+fn log_row(ui: &mut egui::Ui, lang: Lang, t: &Strings, row: &LogRow) {
+    let e = &row.entry;
+    let allow = e.decision == Decision::Allow;
+    let time = chrono::DateTime::from_timestamp(e.recorded_at.0, 0)
+        .map(|d| {
+            d.with_timezone(&chrono::Local)
+                .format("%H:%M:%S")
+                .to_string()
+        })
+        .unwrap_or_default();
+    let method = match e.method {
+        EntryMethod::Scan => t.method_scan,
+        EntryMethod::Manual => t.method_manual,
+        EntryMethod::Override => t.method_override,
+    };
+    // A scan's reason is a code; manual and override reasons are the guard's own words.
+    let reason = match e.method {
+        EntryMethod::Scan => e
+            .reason
+            .as_deref()
+            .map_or("", |r| i18n::reason_text(lang, r))
+            .to_owned(),
+        EntryMethod::Manual | EntryMethod::Override => e.reason.clone().unwrap_or_default(),
+    };
+    let who = match (&row.rider_name, &row.platform) {
+        (Some(n), Some(p)) => format!("{n} · {p}"),
+        (Some(n), None) => n.clone(),
+        _ => String::new(),
+    };
+    ui.label(RichText::new(time).size(30.0).monospace());
+    egui::Frame::new()
+        .fill(if allow { GREEN } else { RED })
+        .corner_radius(CornerRadius::same(8))
+        .inner_margin(egui::Margin::symmetric(12, 4))
+        .show(ui, |ui| {
+            ui.label(
+                RichText::new(i18n::decision_text(lang, allow))
+                    .size(28.0)
+                    .strong()
+                    .color(Color32::WHITE),
+            );
+        });
+    ui.label(RichText::new(method).size(28.0));
+    ui.label(RichText::new(who).size(30.0));
+    ui.label(RichText::new(reason).size(28.0));
 }
 
 fn pin(ui: &mut egui::Ui, t: &Strings, pad: &super::model::PinPad, inputs: &mut Vec<Input>) {
     ui.vertical_centered(|ui| {
         ui.add_space(20.0);
         ui.label(RichText::new(t.enter_pin).size(48.0).strong());
-        let dots: String = (0..super::model::PIN_LEN)
-            .map(|i| if i < pad.entered.len() { '●' } else { '○' })
-            .collect();
-        ui.label(RichText::new(dots).size(56.0));
+        // Painted, not typed: the circles need no glyph in any font.
+        let (rect, _) = ui.allocate_exact_size(Vec2::new(300.0, 80.0), Sense::hover());
+        let step = rect.width() / super::model::PIN_LEN as f32;
+        for i in 0..super::model::PIN_LEN {
+            let centre = egui::pos2(rect.left() + step * (i as f32 + 0.5), rect.center().y);
+            if i < pad.entered.len() {
+                ui.painter().circle_filled(centre, 20.0, TEXT);
+            } else {
+                ui.painter()
+                    .circle_stroke(centre, 20.0, Stroke::new(3.0, TEXT));
+            }
+        }
         if pad.wrong {
             ui.label(RichText::new(t.wrong_pin).size(30.0).color(RED));
         }
@@ -472,7 +517,7 @@ fn pin(ui: &mut egui::Ui, t: &Strings, pad: &super::model::PinPad, inputs: &mut 
             ui.horizontal(|ui| {
                 ui.add_space((ui.available_width() - 3.0 * 170.0) / 2.0);
                 for key in row {
-                    if big_button(ui, &key.to_string(), SLATE, 160.0) {
+                    if big_button(ui, &key.to_string(), STEEL, 160.0) {
                         inputs.push(Input::PinDigit(key));
                     }
                 }
@@ -480,13 +525,13 @@ fn pin(ui: &mut egui::Ui, t: &Strings, pad: &super::model::PinPad, inputs: &mut 
         }
         ui.horizontal(|ui| {
             ui.add_space((ui.available_width() - 3.0 * 170.0) / 2.0);
-            if big_button(ui, t.clear, SLATE.gamma_multiply(1.6), 160.0) {
+            if big_button(ui, t.clear, STEEL, 160.0) {
                 inputs.push(Input::PinClear);
             }
-            if big_button(ui, "0", SLATE, 160.0) {
+            if big_button(ui, "0", STEEL, 160.0) {
                 inputs.push(Input::PinDigit('0'));
             }
-            if big_button(ui, t.back, SLATE.gamma_multiply(1.6), 160.0) {
+            if big_button(ui, t.back, STEEL, 160.0) {
                 inputs.push(Input::Back);
             }
         });
@@ -497,7 +542,7 @@ fn settings(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings, inputs: &mut Vec<Inpu
     ui.horizontal(|ui| {
         ui.label(RichText::new(t.settings).size(48.0).strong());
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-            if big_button(ui, t.back, SLATE, 220.0) {
+            if big_button(ui, t.back, STEEL, 220.0) {
                 inputs.push(Input::Back);
             }
         });
@@ -506,11 +551,7 @@ fn settings(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings, inputs: &mut Vec<Inpu
     ui.label(RichText::new(t.language).size(32.0));
     ui.horizontal(|ui| {
         for (lang, word) in [(Lang::Zh, "中文"), (Lang::En, "English")] {
-            let fill = if kiosk.lang == lang {
-                GREEN
-            } else {
-                SLATE.gamma_multiply(1.6)
-            };
+            let fill = if kiosk.lang == lang { GREEN } else { STEEL };
             if big_button(ui, word, fill, 260.0) {
                 inputs.push(Input::SetLang(lang));
             }
@@ -525,7 +566,7 @@ fn settings(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings, inputs: &mut Vec<Inpu
             let fill = if kiosk.camera_in_use == index {
                 GREEN
             } else {
-                SLATE.gamma_multiply(1.6)
+                STEEL
             };
             if big_button(ui, &name, fill, 300.0) {
                 inputs.push(Input::ChooseCamera(index));
