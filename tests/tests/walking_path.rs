@@ -309,7 +309,10 @@ fn every_command_has_help() {
         ),
         (
             "xiaoge-gate",
-            &["enroll", "verify", "sync", "status", "log", "demo"][..],
+            &[
+                "enroll", "verify", "sync", "status", "log", "demo", "kiosk", "pin", "decode",
+                "register", "override", "policy",
+            ][..],
         ),
     ] {
         for command in commands {

@@ -14,7 +14,8 @@ use xiaoge_gate::frames::{FrameSource, Refill, Shot, Synthetic};
 use xiaoge_gate::gate::{Verdict, wall_clock};
 use xiaoge_gate::i18n::Lang;
 use xiaoge_gate::kiosk::app::{
-    self, KioskOptions, PlanStep, ScreenshotPlan, SourceChoice, display_available, resident_mib,
+    self, KioskOptions, PlanStep, ScreenshotPlan, SourceChoice, display_available, median_and_p95,
+    rss_text,
 };
 use xiaoge_gate::kiosk::model::{Input, Kiosk};
 use xiaoge_gate::scanner::{ScanEvent, Scanner};
@@ -512,6 +513,7 @@ pub fn kiosk(options: DemoOptions) -> Result<()> {
             ..Schedule::default()
         },
         stop_after_frames: options.frames,
+        paced: options.frames == 0,
     };
     app::run(
         kiosk_options,
@@ -561,15 +563,12 @@ fn headless(world: &DemoWorld, feed: Refill, lang: Lang, frames: u64) -> Result<
         }
         kiosk.handle(Input::Scanned(event), seen_at);
     }
-    to_verdict.sort_by(f64::total_cmp);
+    let (median, p95) = median_and_p95(&to_verdict);
     println!(
-        "{limit} frames, {} verdicts; frame to durably logged verdict median {:.1} ms; resident memory {}",
+        "{limit} frames, {} verdicts; frame to durably logged verdict median {median:.1} ms \
+         (p95 {p95:.1}); resident memory {}",
         to_verdict.len(),
-        to_verdict
-            .get(to_verdict.len() / 2)
-            .copied()
-            .unwrap_or(f64::NAN),
-        resident_mib().map_or_else(|| "?".to_owned(), |m| format!("{m:.1} MiB"))
+        rss_text()
     );
     Ok(())
 }

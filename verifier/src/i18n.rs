@@ -362,10 +362,7 @@ mod tests {
         assert_eq!(zh.len(), en.len());
         for (z, e) in zh.iter().zip(&en) {
             assert_ne!(z, e, "a string was left untranslated");
-            assert!(
-                !z.is_ascii(),
-                "Chinese string {z:?} has no Chinese"
-            );
+            assert!(!z.is_ascii(), "Chinese string {z:?} has no Chinese");
         }
     }
 }

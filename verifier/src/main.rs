@@ -384,6 +384,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             interval,
             window,
         } => {
+            // Refuse early, in the terminal or the session log, rather than in a blank window.
+            open(&state)?;
+            if !xiaoge_gate::kiosk::app::display_available() {
+                anyhow::bail!(
+                    "no display (DISPLAY and WAYLAND_DISPLAY are unset): the kiosk runs in a \
+                     graphical session; start it from the session's autostart \
+                     (verifier/deploy/xiaoge-gate-kiosk.desktop)"
+                );
+            }
             let options = xiaoge_gate::kiosk::app::KioskOptions {
                 state: state.state,
                 source: xiaoge_gate::kiosk::app::SourceChoice::Camera(camera),
@@ -393,6 +402,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     ..Schedule::default()
                 },
                 stop_after_frames: 0,
+                paced: true,
             };
             xiaoge_gate::kiosk::app::run(options, windowed, None, None)
                 .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;

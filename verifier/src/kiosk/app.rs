@@ -143,6 +143,8 @@ enum ScanMsg {
         preview: ColorImage,
         event: ScanEvent,
         timing: ScanTiming,
+        /// When the frame was taken from the source.
+        captured: Instant,
     },
     /// The frame source failed.
     Failed(String),
@@ -207,6 +209,7 @@ fn scanner_thread(
     first: SourceChoice,
     commands: Receiver<ScanCommand>,
     out: Sender<ScanMsg>,
+    paced: bool,
     repaint: impl Fn() + Send + 'static,
 ) -> Result<std::thread::JoinHandle<()>> {
     std::thread::Builder::new()
@@ -244,6 +247,7 @@ fn scanner_thread(
                                 preview: preview_of(&frame.image),
                                 event,
                                 timing,
+                                captured: started,
                             },
                             Err(e) => ScanMsg::Failed(e.to_string()),
                         }
@@ -258,7 +262,7 @@ fn scanner_thread(
                 repaint();
                 if failed {
                     std::thread::sleep(CAMERA_RETRY);
-                } else if source.kind() == crate::frames::SourceKind::Live {
+                } else if paced && source.kind() == crate::frames::SourceKind::Live {
                     // Real cameras pace themselves; synthetic frames are paced to a camera's.
                     std::thread::sleep(SYNTHETIC_FRAME.saturating_sub(started.elapsed()));
                 }
@@ -328,34 +332,79 @@ pub fn install_fonts(ctx: &egui::Context) {
 }
 
 /// Measures the kiosk for the benchmark: frame-to-verdict times, and when to stop.
-#[derive(Default)]
 pub struct Probe {
     /// Stop after this many frames (0: never).
     pub stop_after_frames: u64,
     frames: u64,
     to_verdict_ms: Vec<f64>,
+    to_screen_ms: Vec<f64>,
+    started: Option<Instant>,
 }
 
+/// How often a measuring run prints its progress, in frames.
+const PROBE_EVERY: u64 = 10_000;
+
 impl Probe {
-    /// Frames seen so far.
-    #[must_use]
-    pub fn frames(&self) -> u64 {
-        self.frames
+    fn new(stop_after_frames: u64) -> Self {
+        Self {
+            stop_after_frames,
+            frames: 0,
+            to_verdict_ms: Vec::new(),
+            to_screen_ms: Vec::new(),
+            started: None,
+        }
+    }
+
+    /// Counts a frame that reached the UI; `to_screen` is set when it carried a verdict.
+    fn frame(&mut self, timing: ScanTiming, to_screen: Option<Duration>) {
+        let started = *self.started.get_or_insert_with(Instant::now);
+        self.frames += 1;
+        if let Some(to_screen) = to_screen {
+            self.to_verdict_ms.push(timing.decode_ms + timing.check_ms);
+            self.to_screen_ms.push(to_screen.as_secs_f64() * 1000.0);
+        }
+        if self.stop_after_frames > 0 && self.frames.is_multiple_of(PROBE_EVERY) {
+            println!(
+                "{} frames in {:.0} s, resident memory {}",
+                self.frames,
+                started.elapsed().as_secs_f64(),
+                rss_text()
+            );
+        }
     }
 
     /// Medians and memory, as a line to print.
     #[must_use]
     pub fn report(&self) -> String {
-        let mut ms = self.to_verdict_ms.clone();
-        ms.sort_by(f64::total_cmp);
-        let median = ms.get(ms.len() / 2).copied().unwrap_or(f64::NAN);
+        let (verdict_median, verdict_p95) = median_and_p95(&self.to_verdict_ms);
+        let (screen_median, screen_p95) = median_and_p95(&self.to_screen_ms);
         format!(
-            "{} frames, {} verdicts, frame to durably logged verdict median {median:.2} ms, resident memory {} MiB",
+            "{} frames, {} verdicts; frame to durably logged verdict median {verdict_median:.1} ms \
+             (p95 {verdict_p95:.1}); frame to verdict on screen median {screen_median:.1} ms \
+             (p95 {screen_p95:.1}); resident memory {}",
             self.frames,
-            ms.len(),
-            resident_mib().map_or_else(|| "?".to_owned(), |m| format!("{m:.1}"))
+            self.to_verdict_ms.len(),
+            rss_text()
         )
     }
+}
+
+/// The median and 95th percentile of some timings (NaN when there are none).
+#[must_use]
+pub fn median_and_p95(ms: &[f64]) -> (f64, f64) {
+    let mut sorted = ms.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let at = |q: f64| {
+        let index = ((sorted.len() as f64 - 1.0) * q).round() as usize;
+        sorted.get(index).copied().unwrap_or(f64::NAN)
+    };
+    (at(0.5), at(0.95))
+}
+
+/// This process's resident memory, for a report line.
+#[must_use]
+pub fn rss_text() -> String {
+    resident_mib().map_or_else(|| "unknown".to_owned(), |m| format!("{m:.1} MiB"))
 }
 
 /// This process's resident memory, from /proc (Linux).
@@ -383,6 +432,9 @@ pub struct KioskOptions {
     pub schedule: Schedule,
     /// Stop after this many frames and print the probe's report (0: run until quit).
     pub stop_after_frames: u64,
+    /// Whether synthetic frames come at a camera's pace; a measuring run takes them as fast
+    /// as the machine can, to put an hour of frames through in less.
+    pub paced: bool,
 }
 
 /// The eframe app.
@@ -398,6 +450,9 @@ pub struct KioskApp {
     last_status: Instant,
     quitting: bool,
     probe: Probe,
+    /// Verdicts drained this frame, with their timings and when their frame was captured:
+    /// measured once drawn.
+    awaiting_screen: Vec<(ScanTiming, Instant)>,
     synthetic: Option<Box<dyn FnMut() -> Refill>>,
     plan: Option<ScreenshotPlan>,
 }
@@ -426,6 +481,7 @@ impl KioskApp {
             options.source,
             command_rx,
             frame_tx,
+            options.paced,
             move || {
                 repaint_ctx.request_repaint();
             },
@@ -443,10 +499,8 @@ impl KioskApp {
             sounds: Sounds::new(),
             last_status: Instant::now(),
             quitting: false,
-            probe: Probe {
-                stop_after_frames: options.stop_after_frames,
-                ..Probe::default()
-            },
+            probe: Probe::new(options.stop_after_frames),
+            awaiting_screen: Vec::new(),
             synthetic,
             plan: None,
         };
@@ -495,26 +549,22 @@ impl KioskApp {
 
     fn drain(&mut self, ctx: &egui::Context) {
         let now = Instant::now();
+        let mut latest = None;
         loop {
             match self.frames.try_recv() {
                 Ok(ScanMsg::Frame {
                     preview,
                     event,
                     timing,
+                    captured,
                 }) => {
-                    self.probe.frames += 1;
                     if matches!(event, ScanEvent::Verdict(_)) {
-                        self.probe
-                            .to_verdict_ms
-                            .push(timing.decode_ms + timing.check_ms);
+                        self.awaiting_screen.push((timing, captured));
+                    } else {
+                        self.probe.frame(timing, None);
                     }
-                    match &mut self.preview {
-                        Some(texture) => texture.set(preview, TextureOptions::LINEAR),
-                        None => {
-                            self.preview =
-                                Some(ctx.load_texture("preview", preview, TextureOptions::LINEAR));
-                        }
-                    }
+                    // Only the newest frame is worth uploading.
+                    latest = Some(preview);
                     let effects = self
                         .controller
                         .apply(Input::Camera(CameraState::Running), now);
@@ -529,6 +579,15 @@ impl KioskApp {
                     self.carry_out(ctx, effects);
                 }
                 Err(_) => break,
+            }
+        }
+        if let Some(preview) = latest {
+            match &mut self.preview {
+                Some(texture) => texture.set(preview, TextureOptions::LINEAR),
+                None => {
+                    self.preview =
+                        Some(ctx.load_texture("preview", preview, TextureOptions::LINEAR));
+                }
             }
         }
         while let Ok(event) = self.sync_events.try_recv() {
@@ -574,6 +633,9 @@ impl eframe::App for KioskApp {
         }
         self.drain(&ctx);
         let inputs = view::show(ui, &self.controller.kiosk, self.preview.as_ref());
+        for (timing, captured) in self.awaiting_screen.drain(..) {
+            self.probe.frame(timing, Some(captured.elapsed()));
+        }
         let now = Instant::now();
         for input in inputs {
             let effects = self.controller.apply(input, now);
@@ -585,7 +647,10 @@ impl eframe::App for KioskApp {
             self.quitting = true;
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);
         }
-        if self.probe.stop_after_frames > 0 && self.probe.frames >= self.probe.stop_after_frames {
+        if !self.quitting
+            && self.probe.stop_after_frames > 0
+            && self.probe.frames >= self.probe.stop_after_frames
+        {
             println!("{}", self.probe.report());
             self.quitting = true;
             ctx.send_viewport_cmd(egui::ViewportCommand::Close);

@@ -289,6 +289,8 @@ pub struct Kiosk {
     pub cameras: Vec<CameraChoice>,
     /// The camera in use (`None`: synthetic frames).
     pub camera_in_use: Option<u32>,
+    /// Whether synthetic frames are on offer (the demo): a real gate offers only cameras.
+    pub offers_demo_frames: bool,
     pin_hash: [u8; 32],
     settings_touched: Option<Instant>,
 }
@@ -303,7 +305,8 @@ pub fn pin_hash(pin: &str) -> [u8; 32] {
 
 impl Kiosk {
     /// A kiosk showing the scanner, in `lang`, whose settings open with the PIN hashed as
-    /// `pin_hash`.
+    /// `pin_hash`, reading camera `camera_in_use` (`None`: the demo's synthetic frames, which
+    /// are then on offer in the settings).
     #[must_use]
     pub fn new(lang: Lang, pin_hash: [u8; 32], camera_in_use: Option<u32>) -> Self {
         Self {
@@ -317,6 +320,7 @@ impl Kiosk {
             filter: LogFilter::All,
             cameras: Vec::new(),
             camera_in_use,
+            offers_demo_frames: camera_in_use.is_none(),
             pin_hash,
             settings_touched: None,
         }
@@ -500,7 +504,10 @@ impl Kiosk {
                 }
             }
             Input::ChooseCamera(index) => {
-                if matches!(self.screen, Screen::Settings) && index != self.camera_in_use {
+                if matches!(self.screen, Screen::Settings)
+                    && index != self.camera_in_use
+                    && (index.is_some() || self.offers_demo_frames)
+                {
                     self.camera_in_use = index;
                     self.camera = CameraState::Starting;
                     effects.push(Effect::UseCamera(index));
@@ -664,5 +671,21 @@ mod tests {
         assert!(matches!(k.notice, Some((Notice::SyncFailed, _))));
         k.handle(Input::Tick, t0 + NOTICE_HOLD);
         assert_eq!(k.notice, None);
+    }
+
+    #[test]
+    fn a_real_gate_does_not_offer_demo_frames() {
+        let t0 = Instant::now();
+        let mut k = Kiosk::new(Lang::Zh, pin_hash("1234"), Some(0));
+        k.handle(Input::OpenSettings, t0);
+        for d in "1234".chars() {
+            k.handle(Input::PinDigit(d), t0);
+        }
+        assert!(k.handle(Input::ChooseCamera(None), t0).is_empty());
+        assert_eq!(k.camera_in_use, Some(0));
+        assert_eq!(
+            k.handle(Input::ChooseCamera(Some(1)), t0),
+            vec![Effect::UseCamera(Some(1))]
+        );
     }
 }

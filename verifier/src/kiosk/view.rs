@@ -560,9 +560,11 @@ fn settings(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings, inputs: &mut Vec<Inpu
     ui.add_space(12.0);
     ui.label(RichText::new(t.camera).size(32.0));
     ui.horizontal_wrapped(|ui| {
-        let demo = std::iter::once((None, t.demo_camera.to_owned()));
+        let demo = kiosk
+            .offers_demo_frames
+            .then(|| (None, t.demo_camera.to_owned()));
         let real = kiosk.cameras.iter().map(|c| (c.index, c.name.clone()));
-        for (index, name) in demo.chain(real) {
+        for (index, name) in demo.into_iter().chain(real) {
             let fill = if kiosk.camera_in_use == index {
                 GREEN
             } else {
