@@ -14,7 +14,7 @@ use xiaoge_gate::clock::ClockReading;
 use xiaoge_gate::gate::{Verdict, wall_clock};
 use xiaoge_gate::i18n::{self, Lang};
 use xiaoge_gate::kiosk::app::{Controller, install_fonts};
-use xiaoge_gate::kiosk::model::{Input, Kiosk, Screen, pin_hash};
+use xiaoge_gate::kiosk::model::{CameraState, Input, Kiosk, Screen, pin_hash};
 use xiaoge_gate::kiosk::view;
 use xiaoge_gate::scanner::ScanEvent;
 use xiaoge_gate::sync::{self, DEFAULT_TIMEOUT};
@@ -478,4 +478,30 @@ fn switching_the_language_changes_every_visible_string() {
     // The choice survives a restart.
     let gate = xiaoge_gate::Gate::open(&world.gate_dir()).expect("open gate");
     assert_eq!(gate.language().expect("language"), Lang::En);
+}
+
+#[test]
+fn a_failing_camera_says_so_and_the_screen_recovers_when_frames_return() {
+    let world = World::new();
+    let mut harness = world.kiosk(Lang::Zh);
+    let t = i18n::strings(Lang::Zh);
+    harness.get_by_label(t.camera_starting);
+    let unplugged = "camera 0: device /dev/video0 is gone";
+    harness.state_mut().apply(
+        Input::Camera(CameraState::Failing(unplugged.into())),
+        Instant::now(),
+    );
+    harness.run();
+    harness.get_by_label(t.camera_failing);
+    harness.get_by_label(unplugged);
+    // The guard can still use everything else while the camera is away.
+    tap(&mut harness, t.todays_log);
+    tap(&mut harness, t.back);
+    harness
+        .state_mut()
+        .apply(Input::Scanned(ScanEvent::NoCode), Instant::now());
+    harness.run();
+    assert!(harness.query_by_label(t.camera_failing).is_none());
+    assert!(harness.query_by_label(t.camera_starting).is_none());
+    harness.get_by_label(t.show_code);
 }

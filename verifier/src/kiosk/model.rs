@@ -575,6 +575,13 @@ mod tests {
         (Kiosk::new(Lang::Zh, pin_hash("1234"), None), Instant::now())
     }
 
+    fn enter_pin(k: &mut Kiosk, pin: &str, t0: Instant) {
+        k.handle(Input::OpenSettings, t0);
+        for d in pin.chars() {
+            k.handle(Input::PinDigit(d), t0);
+        }
+    }
+
     #[test]
     fn a_verdict_beeps_by_kind_and_goes_back_to_scanning_after_the_hold() {
         let (mut k, t0) = kiosk();
@@ -624,17 +631,12 @@ mod tests {
     #[test]
     fn settings_need_the_pin_and_lock_themselves_when_left_alone() {
         let (mut k, t0) = kiosk();
-        k.handle(Input::OpenSettings, t0);
-        for d in "1243".chars() {
-            k.handle(Input::PinDigit(d), t0);
-        }
+        enter_pin(&mut k, "1243", t0);
         assert!(matches!(&k.screen, Screen::Pin(p) if p.wrong && p.entered.is_empty()));
         // Nothing a settings page does works from another screen.
         assert!(k.handle(Input::Quit, t0).is_empty());
         assert!(k.handle(Input::SetLang(Lang::En), t0).is_empty());
-        for d in "1234".chars() {
-            k.handle(Input::PinDigit(d), t0);
-        }
+        enter_pin(&mut k, "1234", t0);
         assert_eq!(k.screen, Screen::Settings);
         assert_eq!(
             k.handle(Input::SetLang(Lang::En), t0),
@@ -661,10 +663,7 @@ mod tests {
     #[test]
     fn a_sync_notice_reports_how_the_sync_ended() {
         let (mut k, t0) = kiosk();
-        k.handle(Input::OpenSettings, t0);
-        for d in "1234".chars() {
-            k.handle(Input::PinDigit(d), t0);
-        }
+        enter_pin(&mut k, "1234", t0);
         assert_eq!(k.handle(Input::SyncNow, t0), vec![Effect::SyncNow]);
         k.handle(Input::SyncEnded(false), t0);
         assert_eq!(k.online, Some(false));
@@ -677,10 +676,7 @@ mod tests {
     fn a_real_gate_does_not_offer_demo_frames() {
         let t0 = Instant::now();
         let mut k = Kiosk::new(Lang::Zh, pin_hash("1234"), Some(0));
-        k.handle(Input::OpenSettings, t0);
-        for d in "1234".chars() {
-            k.handle(Input::PinDigit(d), t0);
-        }
+        enter_pin(&mut k, "1234", t0);
         assert!(k.handle(Input::ChooseCamera(None), t0).is_empty());
         assert_eq!(k.camera_in_use, Some(0));
         assert_eq!(

@@ -195,17 +195,26 @@ fn scanning(
             );
             let camera_message = match &kiosk.camera {
                 CameraState::Running => None,
-                CameraState::Starting => Some(t.camera_starting.to_owned()),
-                CameraState::Failing(detail) => Some(format!("{}\n{detail}", t.camera_failing)),
+                CameraState::Starting => Some((t.camera_starting, None)),
+                CameraState::Failing(detail) => Some((t.camera_failing, Some(detail))),
             };
-            if let Some(message) = camera_message {
-                painter.text(
-                    rect.center(),
-                    Align2::CENTER_CENTER,
-                    message,
-                    egui::FontId::proportional(36.0),
-                    AMBER,
+            if let Some((message, detail)) = camera_message {
+                // Labels, not painted text: the message is what a screen reader and the UI
+                // tests find, and what the guard reads over the black preview.
+                let mut place =
+                    egui::Rect::from_center_size(rect.center(), Vec2::new(rect.width(), 60.0));
+                ui.put(
+                    place,
+                    egui::Label::new(RichText::new(message).size(40.0).strong().color(AMBER)),
                 );
+                if let Some(detail) = detail {
+                    place = place.translate(Vec2::new(0.0, 56.0));
+                    ui.put(
+                        place,
+                        egui::Label::new(RichText::new(detail.as_str()).size(24.0).color(TEXT))
+                            .truncate(),
+                    );
+                }
             }
             ui.label(RichText::new(t.hold_in_frame).size(30.0));
         });
@@ -615,6 +624,8 @@ fn toast(ui: &mut egui::Ui, t: &Strings, notice: Notice) {
     };
     egui::Area::new(egui::Id::unique("notice"))
         .anchor(Align2::CENTER_BOTTOM, Vec2::new(0.0, -150.0))
+        // A notice never takes the tap meant for the button under it.
+        .interactable(false)
         .show(ui.ctx(), |ui| {
             egui::Frame::new()
                 .fill(colour)
