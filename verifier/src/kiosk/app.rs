@@ -15,7 +15,7 @@ use image::GrayImage;
 
 use crate::clock;
 use crate::error::{GateError, Result};
-use crate::frames::{FrameSource, Refill, SourceError, Synthetic};
+use crate::frames::{FrameSource, Refill, Synthetic};
 use crate::gate::Gate;
 use crate::scanner::{ScanEvent, ScanTiming, Scanner};
 use crate::sync::{Schedule, Worker, WorkerEvent};
@@ -195,8 +195,10 @@ impl FrameSource for NoCamera {
         crate::frames::SourceKind::Live
     }
 
-    fn next_frame(&mut self) -> std::result::Result<Option<crate::frames::Frame>, SourceError> {
-        Err(SourceError::Camera(format!(
+    fn next_frame(
+        &mut self,
+    ) -> std::result::Result<Option<crate::frames::Frame>, crate::frames::SourceError> {
+        Err(crate::frames::SourceError::Camera(format!(
             "camera {}: this build has no camera support (--features camera)",
             self.0
         )))
