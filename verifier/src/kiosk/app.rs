@@ -71,20 +71,25 @@ impl Controller {
     pub fn apply(&mut self, input: Input, now: Instant) -> Vec<Effect> {
         let mut pending = self.kiosk.handle(input, now);
         let mut outward = Vec::new();
+        let mut wrote = false;
         while let Some(effect) = pending.pop() {
             let follow = match effect {
                 Effect::RegisterManual(manual) => {
+                    wrote = true;
                     Some(match self.gate.register_manual(&manual, &clock::read()) {
                         Ok(entry) => Input::Written(Box::new(entry.entry)),
                         Err(e) => Input::WriteFailed(e.to_string()),
                     })
                 }
-                Effect::Override { denied, reason } => Some(
-                    match self.gate.override_denial(denied, &reason, &clock::read()) {
-                        Ok(entry) => Input::Written(Box::new(entry.entry)),
-                        Err(e) => Input::WriteFailed(e.to_string()),
-                    },
-                ),
+                Effect::Override { denied, reason } => {
+                    wrote = true;
+                    Some(
+                        match self.gate.override_denial(denied, &reason, &clock::read()) {
+                            Ok(entry) => Input::Written(Box::new(entry.entry)),
+                            Err(e) => Input::WriteFailed(e.to_string()),
+                        },
+                    )
+                }
                 Effect::LoadLog => Some(Input::LogLoaded(self.todays_log())),
                 Effect::SaveLang(lang) => {
                     // The language is a preference; failing to keep it is not worth a notice.
@@ -100,8 +105,10 @@ impl Controller {
                 pending.extend(self.kiosk.handle(input, now));
             }
         }
-        if let Some(status) = self.status() {
-            self.kiosk.handle(Input::Status(Box::new(status)), now);
+        // The strip's "waiting to upload" counts the entry just written; everything else
+        // reaches the strip through the periodic refresh, off the per-frame path.
+        if wrote {
+            self.refresh_status(now);
         }
         outward
     }
