@@ -74,9 +74,12 @@ enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
-    /// Tokens for the admin HTTP API.
+    /// Tokens for the admin HTTP API and the dashboard (/admin).
     #[command(subcommand)]
     AdminToken(AdminTokenCommand),
+    /// Riders' requests for help about sites (投诉求助).
+    #[command(subcommand)]
+    Help(HelpCommand),
     /// Mint a code for a rider and print its QR text.
     Code {
         #[command(flatten)]
@@ -249,6 +252,51 @@ enum SiteCommand {
         #[arg(long, default_value = "")]
         note: String,
     },
+    /// Print a site's place URL (场所码), or with --ndef the NDEF message (hex) that an NFC
+    /// tag writer puts on a tag for 碰一碰.
+    Url {
+        #[command(flatten)]
+        data: DataDir,
+        /// The site id.
+        site: u64,
+        /// Print the NDEF message for an NFC tag instead, in hex.
+        #[arg(long)]
+        ndef: bool,
+    },
+    /// Make a site's printable A4 poster: the QR of its place URL and what riders do with it.
+    Poster {
+        #[command(flatten)]
+        data: DataDir,
+        /// The site id.
+        site: u64,
+        /// The file to write: .png (150 dpi) or .pdf.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum HelpCommand {
+    /// List riders' requests for help (open ones unless --all).
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        /// Closed ones too.
+        #[arg(long)]
+        all: bool,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Close a request for help with what was done about it.
+    Close {
+        #[command(flatten)]
+        data: DataDir,
+        /// The request's number.
+        id: u64,
+        /// What was done.
+        #[arg(long)]
+        resolution: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -417,6 +465,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve { data, listen } => serve(&data.data, listen)?,
         Command::Platform(command) => platform(command, now)?,
         Command::Site(command) => site(command, now)?,
+        Command::Help(command) => help(command, now)?,
         Command::Gate(command) => gate(command, now)?,
         Command::Rider(command) => rider(command, now)?,
         Command::Keys(KeysCommand::Rotate {
@@ -683,6 +732,72 @@ fn site(command: SiteCommand, now: UnixTime) -> Result<()> {
             };
             let id = open(&data)?.complain(SiteId(site), &complaint, now)?;
             eprintln!("complaint {id} recorded");
+            Ok(())
+        }
+        SiteCommand::Url { data, site, ndef } => {
+            let url = open(&data)?.place_url(SiteId(site))?;
+            if ndef {
+                print_line(&hex::encode(xiaoge_issuer::poster::ndef_uri(&url)))
+            } else {
+                print_line(&url)
+            }
+        }
+        SiteCommand::Poster { data, site, out } => {
+            let issuer = open(&data)?;
+            let id = SiteId(site);
+            let url = issuer.place_url(id)?;
+            let name = issuer.site(id)?.name;
+            let poster = xiaoge_issuer::poster::Poster {
+                site: &name,
+                url: &url,
+            };
+            let bytes = match out.extension().and_then(|e| e.to_str()) {
+                Some(e) if e.eq_ignore_ascii_case("png") => xiaoge_issuer::poster::png(&poster)?,
+                Some(e) if e.eq_ignore_ascii_case("pdf") => xiaoge_issuer::poster::pdf(&poster)?,
+                _ => anyhow::bail!(
+                    "{}: the poster file must end in .png or .pdf",
+                    out.display()
+                ),
+            };
+            std::fs::write(&out, bytes).with_context(|| format!("writing {}", out.display()))?;
+            eprintln!("poster for {name} ({url}) written to {}", out.display());
+            Ok(())
+        }
+    }
+}
+
+fn help(command: HelpCommand, now: UnixTime) -> Result<()> {
+    match command {
+        HelpCommand::List { data, all, json } => {
+            let requests = open(&data)?.help_requests(!all)?;
+            if json.json {
+                return print_json(&requests);
+            }
+            for r in requests {
+                let state = r
+                    .resolution
+                    .as_deref()
+                    .map_or_else(|| "open".to_owned(), |res| format!("closed: {res}"));
+                print_line(&format!(
+                    "#{} {} {} · {} ({}) {} {:?} [{state}]",
+                    r.id,
+                    format_time(r.created_at),
+                    r.rider_name,
+                    r.platform,
+                    r.site_name,
+                    r.category.as_str(),
+                    r.note,
+                ))?;
+            }
+            Ok(())
+        }
+        HelpCommand::Close {
+            data,
+            id,
+            resolution,
+        } => {
+            open(&data)?.close_help_request(id, &resolution, now)?;
+            eprintln!("help request {id} closed");
             Ok(())
         }
     }

@@ -400,3 +400,90 @@ pub struct CodeResponse {
     /// The site it is bound to, if any.
     pub site: Option<SiteId>,
 }
+
+/// What a rider asks for help with (投诉求助).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HelpCategory {
+    /// 被无故拒绝: the gate or the guard refused a valid code.
+    Refused,
+    /// 没有停车位: nowhere to leave the bike.
+    NoParking,
+    /// 门岗态度: the guard's conduct.
+    GuardConduct,
+    /// 其他: anything else.
+    Other,
+}
+
+impl HelpCategory {
+    /// Every category, in the order forms list them.
+    pub const ALL: [HelpCategory; 4] = [
+        HelpCategory::Refused,
+        HelpCategory::NoParking,
+        HelpCategory::GuardConduct,
+        HelpCategory::Other,
+    ];
+
+    /// The snake_case name used in JSON, forms and the database.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HelpCategory::Refused => "refused",
+            HelpCategory::NoParking => "no_parking",
+            HelpCategory::GuardConduct => "guard_conduct",
+            HelpCategory::Other => "other",
+        }
+    }
+
+    /// Reads the snake_case name.
+    #[must_use]
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == text)
+    }
+}
+
+/// `POST /v1/rider/help`: a rider's request for help about a site.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewHelpRequest {
+    /// The site it is about.
+    pub site: SiteId,
+    /// What kind of problem.
+    pub category: HelpCategory,
+    /// What happened, in the rider's words (up to 1,000 bytes).
+    #[serde(default)]
+    pub note: String,
+}
+
+/// A rider's request for help, as the property and the regulator see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HelpRequest {
+    /// Its id.
+    pub id: u64,
+    /// The site.
+    pub site: SiteId,
+    /// The site's name.
+    pub site_name: String,
+    /// The rider's pseudonym.
+    pub rider: RiderId,
+    /// The rider's masked name.
+    pub rider_name: String,
+    /// The rider's platform.
+    pub platform: String,
+    /// What kind of problem.
+    pub category: HelpCategory,
+    /// What happened.
+    pub note: String,
+    /// When it was filed.
+    pub created_at: UnixTime,
+    /// When it was closed, if it is.
+    pub closed_at: Option<UnixTime>,
+    /// How it was resolved, once closed.
+    pub resolution: Option<String>,
+}
+
+/// `POST /v1/admin/help-requests/{id}/close`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CloseHelpRequest {
+    /// What was done about it.
+    pub resolution: String,
+}

@@ -23,31 +23,64 @@ pub struct QrImage {
     pub modules: usize,
 }
 
-/// Renders `text` as a QR code at error correction level M.
-pub fn render(text: &str) -> Result<QrImage> {
+/// The modules of `text` as a QR code at error correction level M: (version, modules per
+/// side, dark or not row by row).
+fn modules(text: &str) -> Result<(i16, usize, Vec<bool>)> {
     let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| {
         IssuerError::Invalid(format!("text of {} bytes fits no QR code: {e}", text.len()))
     })?;
     let version = match code.version() {
         Version::Normal(v) | Version::Micro(v) => v,
     };
-    let modules = code.width();
+    let dark = code
+        .to_colors()
+        .into_iter()
+        .map(|c| c == Color::Dark)
+        .collect();
+    Ok((version, code.width(), dark))
+}
+
+/// Renders `text` as a QR code at error correction level M.
+pub fn render(text: &str) -> Result<QrImage> {
+    render_scaled(text, MODULE_PIXELS)
+}
+
+/// Renders `text` as a QR code at error correction level M, `module_pixels` per module.
+pub fn render_scaled(text: &str, module_pixels: u32) -> Result<QrImage> {
+    let (version, modules, dark) = modules(text)?;
     let side = u32::try_from(modules).unwrap_or(u32::MAX);
-    let size = (side + 2 * QUIET_ZONE) * MODULE_PIXELS;
-    let colors = code.to_colors();
+    let size = (side + 2 * QUIET_ZONE) * module_pixels;
     let image = GrayImage::from_fn(size, size, |x, y| {
-        let (mx, my) = (x / MODULE_PIXELS, y / MODULE_PIXELS);
+        let (mx, my) = (x / module_pixels, y / module_pixels);
         let inside = (QUIET_ZONE..QUIET_ZONE + side).contains(&mx)
             && (QUIET_ZONE..QUIET_ZONE + side).contains(&my);
-        let dark = inside
-            && colors[((my - QUIET_ZONE) * side + (mx - QUIET_ZONE)) as usize] == Color::Dark;
-        Luma([if dark { 0 } else { 255 }])
+        let is_dark = inside && dark[((my - QUIET_ZONE) * side + (mx - QUIET_ZONE)) as usize];
+        Luma([if is_dark { 0 } else { 255 }])
     });
     Ok(QrImage {
         image,
         version,
         modules,
     })
+}
+
+/// `text` as a QR code in SVG, one unit per module with the quiet zone, black on white: it
+/// scales to any size and stays sharp on any screen.
+pub fn svg(text: &str) -> Result<String> {
+    let (_, modules, dark) = modules(text)?;
+    let side = modules + 2 * QUIET_ZONE as usize;
+    let mut path = String::with_capacity(modules * modules * 4);
+    for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
+        let (x, y) = (i % modules, i / modules);
+        let q = QUIET_ZONE as usize;
+        path.push_str(&format!("M{} {}h1v1h-1z", x + q, y + q));
+    }
+    Ok(format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \
+         shape-rendering=\"crispEdges\" role=\"img\">\
+         <rect width=\"{side}\" height=\"{side}\" fill=\"#fff\"/>\
+         <path d=\"{path}\" fill=\"#000\"/></svg>"
+    ))
 }
 
 /// Writes `text` as a QR code PNG at `path`.

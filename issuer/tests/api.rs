@@ -201,7 +201,8 @@ fn every_route_is_served() {
         let concrete = path
             .replace("{platform_rider_id}", "nobody")
             .replace("{site_id}", "1")
-            .replace("{rider_id}", "R1");
+            .replace("{rider_id}", "R1")
+            .replace("{help_id}", "1");
         let answer = api.call(method, &concrete, &[], None);
         let fell_through =
             answer.status == 404 && answer.json()["error"]["message"] == "no such endpoint";
@@ -224,7 +225,10 @@ fn admin_routes_need_an_admin_token() {
         .iter()
         .filter(|(_, p)| p.starts_with("/v1/admin") || *p == "/v1/stats");
     for (method, path) in admin_routes {
-        let path = path.replace("{site_id}", "1").replace("{rider_id}", "R1");
+        let path = path
+            .replace("{site_id}", "1")
+            .replace("{rider_id}", "R1")
+            .replace("{help_id}", "1");
         for headers in [vec![], bearer("xga_not-a-token"), bearer(&platform_key)] {
             let answer = api.call(method, &path, &headers, Some(json!({})));
             assert_eq!(answer.status, 401, "{method} {path} with {headers:?}");

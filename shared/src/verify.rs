@@ -270,6 +270,32 @@ pub const REJECTION_CODES: [&str; 14] = [
     "replayed",
 ];
 
+/// A rejection code in plain words for the guard, the rider and the regulator: (中文,
+/// English). Unknown codes (from a newer gate) read "unknown reason".
+#[must_use]
+pub fn rejection_words(code: &str) -> (&'static str, &'static str) {
+    match code {
+        "malformed" => ("无法识别的二维码", "not a valid pass code"),
+        "unsupported_version" => (
+            "通行码版本过新，请升级设备",
+            "code version not supported; update this gate",
+        ),
+        "unknown_key" => ("签名无效（未知密钥）", "invalid signature (unknown key)"),
+        "bad_signature" => ("签名无效", "invalid signature"),
+        "clock_untrusted" => ("时钟异常，请人工核验", "gate clock is wrong; check by hand"),
+        "key_not_valid_at_time" => ("签名密钥已失效", "signing key not valid at that time"),
+        "expired" => ("已过期", "expired"),
+        "not_yet_valid" => ("尚未生效", "not yet valid"),
+        "lists_too_stale" => ("名单过期请人工核验", "lists too old; check by hand"),
+        "revoked" => ("已吊销", "revoked"),
+        "suspended" => ("已暂停", "suspended"),
+        "banned_at_site" => ("已被本小区禁止", "banned at this site"),
+        "wrong_site" => ("非本小区通行码", "code is for another site"),
+        "replayed" => ("二维码已使用", "code already used"),
+        _ => ("未知原因", "unknown reason"),
+    }
+}
+
 impl From<FormatError> for Rejection {
     fn from(e: FormatError) -> Self {
         match e {

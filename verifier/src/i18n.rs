@@ -289,26 +289,7 @@ pub fn decision_text(lang: Lang, allow: bool) -> &'static str {
 /// The reason in plain words for a rejection code (see `xiaoge_pass::verify`).
 #[must_use]
 pub fn reason_text(lang: Lang, code: &str) -> &'static str {
-    let (zh, en) = match code {
-        "malformed" => ("无法识别的二维码", "not a valid pass code"),
-        "unsupported_version" => (
-            "通行码版本过新，请升级设备",
-            "code version not supported; update this gate",
-        ),
-        "unknown_key" => ("签名无效（未知密钥）", "invalid signature (unknown key)"),
-        "bad_signature" => ("签名无效", "invalid signature"),
-        "clock_untrusted" => ("时钟异常，请人工核验", "gate clock is wrong; check by hand"),
-        "key_not_valid_at_time" => ("签名密钥已失效", "signing key not valid at that time"),
-        "expired" => ("已过期", "expired"),
-        "not_yet_valid" => ("尚未生效", "not yet valid"),
-        "lists_too_stale" => ("名单过期请人工核验", "lists too old; check by hand"),
-        "revoked" => ("已吊销", "revoked"),
-        "suspended" => ("已暂停", "suspended"),
-        "banned_at_site" => ("已被本小区禁止", "banned at this site"),
-        "wrong_site" => ("非本小区通行码", "code is for another site"),
-        "replayed" => ("二维码已使用", "code already used"),
-        _ => ("未知原因", "unknown reason"),
-    };
+    let (zh, en) = xiaoge_pass::verify::rejection_words(code);
     match lang {
         Lang::Zh => zh,
         Lang::En => en,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{FromRequestParts, Path, State};
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,8 @@ use xiaoge_pass::{RiderId, SiteId};
 use super::{ApiError, ApiResult, bearer, blocking, json, now, parse_json};
 use crate::error::IssuerError;
 use crate::model::{
-    GateCreated, NewBan, NewGate, NewPlatform, PlatformCreated, RiderComplaint, SiteInput,
+    CloseHelpRequest, GateCreated, NewBan, NewGate, NewPlatform, PlatformCreated, RiderComplaint,
+    SiteInput,
 };
 use crate::service::Issuer;
 
@@ -30,6 +31,11 @@ pub(super) fn routes() -> Router<Arc<Issuer>> {
         .route(
             "/v1/admin/sites/{site_id}/complaints",
             axum::routing::post(complain),
+        )
+        .route("/v1/admin/help-requests", get(help_requests))
+        .route(
+            "/v1/admin/help-requests/{help_id}/close",
+            axum::routing::post(close_help_request),
         )
         .route("/v1/stats", get(stats))
 }
@@ -177,4 +183,40 @@ async fn complain(
 
 async fn stats(State(issuer): State<Arc<Issuer>>, _: Admin) -> ApiResult<Response> {
     Ok(json(&blocking(&issuer, |i| i.stats(now())).await?))
+}
+
+#[derive(serde::Deserialize)]
+struct HelpQuery {
+    /// Only open requests (the default) or all of them.
+    #[serde(default = "open_only")]
+    open: bool,
+}
+
+const fn open_only() -> bool {
+    true
+}
+
+async fn help_requests(
+    State(issuer): State<Arc<Issuer>>,
+    _: Admin,
+    Query(query): Query<HelpQuery>,
+) -> ApiResult<Response> {
+    Ok(json(
+        &blocking(&issuer, move |i| i.help_requests(query.open)).await?,
+    ))
+}
+
+async fn close_help_request(
+    State(issuer): State<Arc<Issuer>>,
+    _: Admin,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let close: CloseHelpRequest = parse_json(&body).map_err(ApiError::from)?;
+    Ok(json(
+        &blocking(&issuer, move |i| {
+            i.close_help_request(id, &close.resolution, now())
+        })
+        .await?,
+    ))
 }

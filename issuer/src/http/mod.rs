@@ -9,6 +9,7 @@
 mod admin;
 mod background;
 mod gate;
+pub mod pages;
 mod platform;
 mod public;
 mod rider;
@@ -60,6 +61,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/rider/session"),
     ("DELETE", "/v1/rider/session"),
     ("GET", "/v1/rider/code"),
+    ("POST", "/v1/rider/help"),
     ("GET", "/v1/admin/platforms"),
     ("POST", "/v1/admin/platforms"),
     ("GET", "/v1/admin/sites"),
@@ -72,6 +74,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/v1/admin/sites/{site_id}/bans"),
     ("DELETE", "/v1/admin/sites/{site_id}/bans/{rider_id}"),
     ("POST", "/v1/admin/sites/{site_id}/complaints"),
+    ("GET", "/v1/admin/help-requests"),
+    ("POST", "/v1/admin/help-requests/{help_id}/close"),
     ("GET", "/v1/stats"),
 ];
 
@@ -83,6 +87,7 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .merge(platform::routes())
         .merge(rider::routes())
         .merge(admin::routes())
+        .merge(pages::routes())
         .fallback(|| async {
             ApiError::new(
                 StatusCode::NOT_FOUND,
@@ -139,6 +144,16 @@ impl ApiError {
             rows: Vec::new(),
             retry_after: None,
         }
+    }
+
+    /// The answer's status.
+    fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// What went wrong, in words.
+    fn message(&self) -> String {
+        self.message.clone()
     }
 
     fn internal() -> Self {
@@ -225,11 +240,15 @@ async fn error_answers(response: Response) -> Response {
     if !(status.is_client_error() || status.is_server_error()) {
         return response;
     }
-    let is_json = response
+    // JSON and the pages' own HTML error pages pass as they are; anything else (axum's
+    // plain-text rejections) becomes a JSON error.
+    let is_ours = response
         .headers()
         .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    let mut response = if is_json {
+        .is_some_and(|v| {
+            v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+        });
+    let mut response = if is_ours {
         response
     } else {
         to_json_error(response).await

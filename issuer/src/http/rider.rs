@@ -13,7 +13,7 @@ use serde::Deserialize;
 use xiaoge_pass::SiteId;
 
 use super::{ApiError, ApiResult, blocking, json, now, parse_json};
-use crate::model::SessionRequest;
+use crate::model::{NewHelpRequest, SessionRequest};
 use crate::service::Issuer;
 
 /// The session cookie's name.
@@ -23,10 +23,11 @@ pub(super) fn routes() -> Router<Arc<Issuer>> {
     Router::new()
         .route("/v1/rider/session", post(start_session).delete(end_session))
         .route("/v1/rider/code", get(code))
+        .route("/v1/rider/help", post(ask_for_help))
 }
 
 /// The session token from the request's cookie.
-fn session_token(headers: &HeaderMap) -> ApiResult<String> {
+pub(super) fn session_token(headers: &HeaderMap) -> ApiResult<String> {
     headers
         .get_all(header::COOKIE)
         .iter()
@@ -44,7 +45,8 @@ fn session_token(headers: &HeaderMap) -> ApiResult<String> {
         })
 }
 
-fn cookie(issuer: &Issuer, value: &str, max_age: i64) -> HeaderValue {
+/// The session cookie carrying `value` for `max_age` seconds (0 clears it).
+pub(super) fn cookie(issuer: &Issuer, value: &str, max_age: i64) -> HeaderValue {
     let secure = if issuer.public_url().starts_with("https://") {
         "; Secure"
     } else {
@@ -89,4 +91,15 @@ async fn code(
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(response)
+}
+
+async fn ask_for_help(
+    State(issuer): State<Arc<Issuer>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let token = session_token(&headers)?;
+    let request: NewHelpRequest = parse_json(&body).map_err(ApiError::from)?;
+    let id = blocking(&issuer, move |i| i.ask_for_help(&token, &request, now())).await?;
+    Ok((StatusCode::CREATED, json(&serde_json::json!({ "id": id }))).into_response())
 }

@@ -9,6 +9,7 @@
 mod calendar;
 mod demo_city;
 mod entries;
+mod help;
 mod keys;
 mod platforms;
 mod riders;
@@ -28,6 +29,7 @@ use xiaoge_pass::{KeyId, KeyPair, UnixTime};
 
 pub use demo_city::DemoCity;
 pub use entries::{DayFigures, Stats, Targets};
+pub use help::{ADMIN_SESSION_TTL, Dashboard, HELP_NOTE_MAX, SiteDenials, SiteGap};
 pub use keys::{DEFAULT_ANNOUNCE_DAYS, KeyStatus};
 pub use sites::{BundleFetch, GateRequestAuth};
 

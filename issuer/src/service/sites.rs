@@ -102,6 +102,16 @@ impl Issuer {
         self.store.site(id)?.ok_or_else(|| not_found_site(id))
     }
 
+    /// The place URL (场所码) of a site: its QR on the poster, its NFC tag, its page.
+    pub fn place_url(&self, id: SiteId) -> Result<String> {
+        self.site(id)?;
+        Ok(format!(
+            "{}/s/{}",
+            self.public_url.trim_end_matches('/'),
+            id.0
+        ))
+    }
+
     /// Every site.
     pub fn sites(&self) -> Result<Vec<Site>> {
         self.store.sites()

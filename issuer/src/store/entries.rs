@@ -196,6 +196,50 @@ impl Store {
         })
     }
 
+    /// Denials per site since `since`, most first, at most `limit` sites: (site id, site
+    /// name, entries, denials).
+    pub fn denials_by_site(
+        &self,
+        since: UnixTime,
+        limit: u32,
+    ) -> Result<Vec<(u64, String, u64, u64)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT e.site_id, s.name, COUNT(*), SUM(e.decision = 'deny') AS denied
+                 FROM entries e JOIN sites s ON s.id = e.site_id
+                 WHERE e.recorded_at >= ?1
+                 GROUP BY e.site_id ORDER BY denied DESC, e.site_id LIMIT ?2",
+            )?;
+            let rows = stmt.query_map(params![since.0, limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// Sites missing a building guide or parking, at most `limit`: (id, name, district, has
+    /// a guide, has parking).
+    pub fn sites_missing_details(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<(u64, String, String, bool, bool)>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT s.id, s.name, s.district,
+                        EXISTS (SELECT 1 FROM buildings b WHERE b.site_id = s.id),
+                        EXISTS (SELECT 1 FROM parking_spots p WHERE p.site_id = s.id) AS parked
+                 FROM sites s
+                 WHERE NOT EXISTS (SELECT 1 FROM buildings b WHERE b.site_id = s.id)
+                    OR NOT EXISTS (SELECT 1 FROM parking_spots p WHERE p.site_id = s.id)
+                 ORDER BY s.district, s.id LIMIT ?1",
+            )?;
+            let rows = stmt.query_map([limit], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
     /// Sites counted by (kind, district).
     pub fn sites_by_kind_and_district(&self) -> Result<Vec<(String, String, u64)>> {
         self.read(|c| {

@@ -7,6 +7,7 @@
 //! codes never queues behind an upload.
 
 mod entries;
+mod help;
 mod keys;
 mod platforms;
 mod riders;
@@ -161,6 +162,26 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE entries ADD COLUMN trusted_at INTEGER;
     ALTER TABLE entries ADD COLUMN manual TEXT;
     ALTER TABLE entries ADD COLUMN overrides TEXT;
+    ",
+    // Issue 6: riders asking for help about a site (投诉求助), and dashboard sessions.
+    r"
+    CREATE TABLE help_requests (
+        id         INTEGER PRIMARY KEY,
+        site_id    INTEGER NOT NULL REFERENCES sites(id),
+        rider_id   TEXT NOT NULL REFERENCES riders(id),
+        category   TEXT NOT NULL,
+        note       TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        closed_at  INTEGER,
+        resolution TEXT
+    );
+    CREATE INDEX help_requests_open ON help_requests (closed_at, created_at);
+    CREATE TABLE admin_sessions (
+        token_hash BLOB PRIMARY KEY,
+        admin_name TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX entries_denials ON entries (decision, recorded_at);
     ",
 ];
 

@@ -1,0 +1,112 @@
+//! The issuer's web pages, rendered on the server: the rider's code page, the place-code page
+//! with its building guide, help requests, and the regulator's dashboard. Every script, style
+//! and chart comes from this process; nothing is fetched from elsewhere.
+//!
+//! Pages share the JSON API's services and cookies; their errors are pages too (Chinese
+//! first), never JSON.
+
+mod charts;
+mod dashboard;
+mod html;
+mod place;
+mod rider;
+pub mod text;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::Path;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::service::Issuer;
+use text::Lang;
+
+pub use html::escape;
+
+/// Every page the issuer serves, as (method, path), for the README and the tests.
+pub const PAGES: &[(&str, &str)] = &[
+    ("GET", "/r/login"),
+    ("POST", "/r/login"),
+    ("GET", "/r"),
+    ("GET", "/r/code"),
+    ("GET", "/r/help"),
+    ("POST", "/r/help"),
+    ("POST", "/r/logout"),
+    ("GET", "/s/{site_id}"),
+    ("GET", "/admin"),
+    ("GET", "/admin/login"),
+    ("POST", "/admin/login"),
+    ("POST", "/admin/logout"),
+    ("POST", "/admin/help/{help_id}/close"),
+    ("GET", "/assets/{file}"),
+];
+
+pub(super) fn routes() -> Router<Arc<Issuer>> {
+    Router::new()
+        .merge(rider::routes())
+        .merge(place::routes())
+        .merge(dashboard::routes())
+        .route("/assets/{file}", get(asset))
+}
+
+/// The pages' language: `?lang=` first, then the browser's, then Chinese.
+fn lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok());
+    Lang::choose(query, accept)
+}
+
+/// A page as a response: HTML, never cached (it may hold a code or a session's data).
+fn page(status: StatusCode, body: String) -> Response {
+    (
+        status,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// A redirect after a form or a login (303: the browser follows with GET).
+fn see_other(location: &str) -> Response {
+    let location = HeaderValue::from_str(location).unwrap_or(HeaderValue::from_static("/r"));
+    (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response()
+}
+
+async fn asset(Path(file): Path<String>) -> Response {
+    let (body, kind): (&'static str, &'static str) = match file.as_str() {
+        "site.css" => (
+            include_str!("../../../../assets/web/site.css"),
+            "text/css; charset=utf-8",
+        ),
+        "rider.js" => (
+            include_str!("../../../../assets/web/rider.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => {
+            return page(
+                StatusCode::NOT_FOUND,
+                html::layout(Lang::Zh, "404", "", "<p>404</p>"),
+            );
+        }
+    };
+    (
+        [
+            (header::CONTENT_TYPE, HeaderValue::from_static(kind)),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,478 @@
+//! The rider's pages: the login link's landing, the code page (a large QR that renews itself,
+//! with a countdown and plain offline and signed-out states), and help requests.
+
+use std::fmt::Write as _;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::{Form, Query, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
+use xiaoge_pass::SiteId;
+
+use super::html::{self, escape};
+use super::place::guide;
+use super::text::Lang;
+use super::{lang, page, see_other};
+use crate::error::IssuerError;
+use crate::http::rider::{cookie, session_token};
+use crate::http::{blocking, now};
+use crate::model::{CodeResponse, HelpCategory, NewHelpRequest, SessionInfo, Site};
+use crate::qr_image;
+use crate::service::Issuer;
+
+pub(super) fn routes() -> Router<Arc<Issuer>> {
+    Router::new()
+        .route("/r/login", get(login_page).post(login))
+        .route("/r", get(code_page))
+        .route("/r/code", get(code_json))
+        .route("/r/help", get(help_page).post(ask_for_help))
+        .route("/r/logout", post(logout))
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    token: Option<String>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    token: String,
+    lang: Option<String>,
+}
+
+/// The login link's landing: a form that posts the one-time token. Posting, not spending it
+/// on a GET, keeps chat apps' link previews from using up a rider's link; the page's script
+/// submits the form at once, so the rider sees no extra step.
+async fn login_page(Query(query): Query<LoginQuery>, headers: HeaderMap) -> Response {
+    let lang = lang(query.lang.as_deref(), &headers);
+    let w = lang.words();
+    let token = query.token.unwrap_or_default();
+    let body = format!(
+        "<main><h1>{title}</h1><form id=\"login-form\" method=\"post\" action=\"/r/login\">\
+         <input type=\"hidden\" name=\"token\" value=\"{token}\">\
+         <input type=\"hidden\" name=\"lang\" value=\"{lang_code}\">\
+         <noscript><button class=\"primary\" type=\"submit\">{button}</button></noscript>\
+         </form></main>",
+        title = escape(w.login_title),
+        token = escape(&token),
+        lang_code = if lang == Lang::En { "en" } else { "zh" },
+        button = escape(w.login_button),
+    );
+    page(
+        StatusCode::OK,
+        html::layout(
+            lang,
+            w.login_title,
+            "<script src=\"/assets/rider.js\" defer></script>",
+            &body,
+        ),
+    )
+}
+
+async fn login(
+    State(issuer): State<Arc<Issuer>>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let lang = lang(form.lang.as_deref(), &headers);
+    let at = now();
+    let token = form.token;
+    match blocking(&issuer, move |i| i.start_session(&token, at)).await {
+        Ok((session, info)) => {
+            let set = cookie(&issuer, &session, info.expires_at.since(at));
+            let target = if lang == Lang::En { "/r?lang=en" } else { "/r" };
+            let mut response = see_other(target);
+            response.headers_mut().insert(header::SET_COOKIE, set);
+            response
+        }
+        Err(_) => page(
+            StatusCode::UNAUTHORIZED,
+            html::error_page(lang, lang.words().login_failed),
+        ),
+    }
+}
+
+#[derive(Deserialize, Default)]
+struct CodeQuery {
+    site: Option<u64>,
+    lang: Option<String>,
+    building: Option<String>,
+    /// The number of a help request just filed.
+    sent: Option<u64>,
+}
+
+/// What the code page needs from the store.
+struct CodeView {
+    rider: SessionInfo,
+    code: CodeResponse,
+    site: Option<Site>,
+}
+
+fn code_view(issuer: &Issuer, token: &str, site: Option<SiteId>) -> Result<CodeView, IssuerError> {
+    let at = now();
+    let session = issuer.session(token, at)?;
+    let site = site.map(|s| issuer.site(s)).transpose()?;
+    let code = issuer.code_for_session(token, site.as_ref().map(|s| s.id), at)?;
+    Ok(CodeView {
+        rider: SessionInfo {
+            name: session.rider.name.clone(),
+            platform: session.rider.platform.clone(),
+            expires_at: session.expires_at,
+        },
+        code,
+        site,
+    })
+}
+
+/// The short form of a rider's pseudonym shown under the name: enough to read out to a
+/// guard or a hotline, no photo, nothing more personal.
+fn short_id(rider: &str) -> String {
+    rider.chars().take(6).collect()
+}
+
+async fn code_page(
+    State(issuer): State<Arc<Issuer>>,
+    Query(query): Query<CodeQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang(query.lang.as_deref(), &headers);
+    let w = lang.words();
+    let Ok(token) = session_token(&headers) else {
+        return signed_out(lang);
+    };
+    let site = query.site.map(SiteId);
+    let view = {
+        let token = token.clone();
+        blocking(&issuer, move |i| {
+            let view = code_view(i, &token, site)?;
+            let rider_id = i.session(&token, now())?.rider.id.to_string();
+            Ok((view, rider_id))
+        })
+        .await
+    };
+    let (view, rider_id) = match view {
+        Ok(v) => v,
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => return signed_out(lang),
+        Err(e) => {
+            return page(e.status(), html::error_page(lang, &e.message()));
+        }
+    };
+    let svg = match qr_image::svg(&view.code.code) {
+        Ok(svg) => svg,
+        Err(e) => {
+            return page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                html::error_page(lang, &e.to_string()),
+            );
+        }
+    };
+    let lang_query = if lang == Lang::En { "&lang=en" } else { "" };
+    let site_query = view
+        .site
+        .as_ref()
+        .map_or(String::new(), |s| format!("site={}", s.id.0));
+    let code_url = format!("/r/code?{site_query}");
+    let here = format!("/r?{site_query}");
+    let mut body = format!(
+        "<main id=\"code-page\" data-code-url=\"{code_url}\" data-expires-at=\"{expires}\" \
+         data-server-time=\"{server_time}\" data-refresh-after=\"{refresh}\" \
+         data-valid-for=\"{valid_for}\" data-seconds=\"{seconds}\" data-offline=\"{offline}\" \
+         data-expired=\"{expired}\" data-signed-out=\"{signed_out_text}\">\
+         <div class=\"bar\"><span class=\"who\">{name} · {platform}</span>{other}</div>\
+         <div class=\"muted\">{rider_id_label} {short_id}</div>",
+        code_url = escape(&code_url),
+        expires = view.code.expires_at.0,
+        server_time = now().0,
+        refresh = view.code.refresh_after,
+        valid_for = escape(w.valid_for),
+        seconds = escape(w.seconds),
+        offline = escape(w.offline),
+        expired = escape(w.expired_offline),
+        signed_out_text = escape(&format!("{} — {}", w.signed_out, w.sign_in_again)),
+        name = escape(&view.rider.name),
+        platform = escape(&view.rider.platform),
+        other = html::other_language_link(lang, &here),
+        rider_id_label = escape(w.rider_id),
+        short_id = escape(&short_id(&rider_id)),
+    );
+    if let Some(sent) = query.sent {
+        let _ = write!(
+            body,
+            "<p class=\"notice\">{} #{sent}</p>",
+            escape(w.help_sent)
+        );
+    }
+    let site_line = view.site.as_ref().map_or_else(
+        || escape(w.any_site),
+        |s| format!("{}{}", escape(w.only_at_site), escape(&s.name)),
+    );
+    let _ = write!(
+        body,
+        "<p class=\"site\">{site_line}</p>\
+         <div id=\"qr\" class=\"qr\" data-code-id=\"{code_id}\" aria-label=\"{show}\">{svg}</div>\
+         <p id=\"countdown\" class=\"countdown\">{valid_for} {left} {seconds}</p>\
+         <p id=\"state\" class=\"state ok\" role=\"status\"></p>\
+         <p class=\"muted\" style=\"text-align:center\">{show} · {refreshes}</p>",
+        code_id = escape(&view.code.code_id),
+        show = escape(w.show_at_gate),
+        valid_for = escape(w.valid_for),
+        left = view.code.expires_at.since(now()).max(0),
+        seconds = escape(w.seconds),
+        refreshes = escape(w.refreshes_itself),
+    );
+    let help_href = match &view.site {
+        Some(s) => format!("/r/help?site={}{lang_query}", s.id.0),
+        None => format!("/r/help?{}", lang_query.trim_start_matches('&')),
+    };
+    let _ = write!(
+        body,
+        "<div class=\"actions\"><a class=\"button\" href=\"{help}\">{help_text}</a>\
+         <form method=\"post\" action=\"/r/logout\"><button type=\"submit\">{sign_out}</button>\
+         </form></div>",
+        help = escape(&help_href),
+        help_text = escape(w.help_link),
+        sign_out = escape(w.sign_out),
+    );
+    if let Some(site) = &view.site {
+        body.push_str(&guide(
+            lang,
+            site,
+            query.building.as_deref(),
+            &format!("/r?site={}", site.id.0),
+        ));
+    }
+    body.push_str("</main>");
+    // Without scripts the page still renews: a refresh a little before `refresh_after`.
+    let head = format!(
+        "<script src=\"/assets/rider.js\" defer></script>\
+         <noscript><meta http-equiv=\"refresh\" content=\"{}\"></noscript>",
+        view.code.refresh_after
+    );
+    page(
+        StatusCode::OK,
+        html::layout(lang, w.rider_title, &head, &body),
+    )
+}
+
+fn signed_out(lang: Lang) -> Response {
+    let w = lang.words();
+    let body = format!(
+        "<main><h1>{}</h1><p class=\"state signed-out\">{}</p><p>{}</p></main>",
+        escape(w.rider_title),
+        escape(w.signed_out),
+        escape(w.sign_in_again)
+    );
+    page(
+        StatusCode::UNAUTHORIZED,
+        html::layout(lang, w.signed_out, "", &body),
+    )
+}
+
+/// The page's script fetches the next code here: the code as the JSON API gives it, with
+/// its QR as SVG and the issuer's clock for the countdown.
+async fn code_json(
+    State(issuer): State<Arc<Issuer>>,
+    Query(query): Query<CodeQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let token = match session_token(&headers) {
+        Ok(t) => t,
+        Err(e) => return e.into_response(),
+    };
+    let site = query.site.map(SiteId);
+    let code = blocking(&issuer, move |i| i.code_for_session(&token, site, now())).await;
+    let code = match code {
+        Ok(c) => c,
+        Err(e) => return e.into_response(),
+    };
+    let svg = match qr_image::svg(&code.code) {
+        Ok(svg) => svg,
+        Err(e) => return crate::http::ApiError::from(e).into_response(),
+    };
+    let mut response = axum::Json(serde_json::json!({
+        "code": code.code,
+        "code_id": code.code_id,
+        "issued_at": code.issued_at,
+        "expires_at": code.expires_at,
+        "refresh_after": code.refresh_after,
+        "site": code.site,
+        "svg": svg,
+        "server_time": now(),
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[derive(Deserialize, Default)]
+struct HelpQuery {
+    site: Option<u64>,
+    lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct HelpForm {
+    site: String,
+    category: String,
+    #[serde(default)]
+    note: String,
+    lang: Option<String>,
+}
+
+fn help_form(
+    lang: Lang,
+    sites: &[Site],
+    chosen: Option<SiteId>,
+    error: Option<&str>,
+    note: &str,
+) -> String {
+    let w = lang.words();
+    let mut body = format!("<main><h1>{}</h1>", escape(w.help_title));
+    if let Some(error) = error {
+        let _ = write!(body, "<p class=\"error\">{}</p>", escape(error));
+    }
+    let _ = write!(
+        body,
+        "<form class=\"stack\" method=\"post\" action=\"/r/help\">\
+         <input type=\"hidden\" name=\"lang\" value=\"{}\">\
+         <label for=\"site\">{}</label><select id=\"site\" name=\"site\" required>",
+        if lang == Lang::En { "en" } else { "zh" },
+        escape(w.help_site)
+    );
+    for site in sites {
+        let selected = if Some(site.id) == chosen {
+            " selected"
+        } else {
+            ""
+        };
+        let _ = write!(
+            body,
+            "<option value=\"{}\"{selected}>{}</option>",
+            site.id.0,
+            escape(&site.name)
+        );
+    }
+    let _ = write!(
+        body,
+        "</select><label for=\"category\">{}</label><select id=\"category\" name=\"category\">",
+        escape(w.help_category)
+    );
+    for (category, words) in HelpCategory::ALL.iter().zip(w.categories) {
+        let _ = write!(
+            body,
+            "<option value=\"{}\">{}</option>",
+            category.as_str(),
+            escape(words)
+        );
+    }
+    let back = match chosen {
+        Some(s) => format!("/r?site={}", s.0),
+        None => "/r".to_owned(),
+    };
+    let _ = write!(
+        body,
+        "</select><label for=\"note\">{}</label>\
+         <textarea id=\"note\" name=\"note\" rows=\"4\" maxlength=\"1000\">{}</textarea>\
+         <div class=\"actions\"><button class=\"primary\" type=\"submit\">{}</button>\
+         <a class=\"button\" href=\"{}\">{}</a></div></form></main>",
+        escape(w.help_note),
+        escape(note),
+        escape(w.help_send),
+        escape(&back),
+        escape(w.back_to_code)
+    );
+    html::layout(lang, w.help_title, "", &body)
+}
+
+async fn help_page(
+    State(issuer): State<Arc<Issuer>>,
+    Query(query): Query<HelpQuery>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang(query.lang.as_deref(), &headers);
+    let Ok(token) = session_token(&headers) else {
+        return signed_out(lang);
+    };
+    let sites = blocking(&issuer, move |i| {
+        i.session(&token, now())?;
+        i.sites()
+    })
+    .await;
+    match sites {
+        Ok(sites) => page(
+            StatusCode::OK,
+            help_form(lang, &sites, query.site.map(SiteId), None, ""),
+        ),
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => signed_out(lang),
+        Err(e) => page(e.status(), html::error_page(lang, &e.message())),
+    }
+}
+
+async fn ask_for_help(
+    State(issuer): State<Arc<Issuer>>,
+    headers: HeaderMap,
+    Form(form): Form<HelpForm>,
+) -> Response {
+    let lang = lang(form.lang.as_deref(), &headers);
+    let Ok(token) = session_token(&headers) else {
+        return signed_out(lang);
+    };
+    let site = form.site.trim().parse::<u64>().ok().map(SiteId);
+    let category = HelpCategory::parse(&form.category);
+    let note = form.note.clone();
+    let filed = blocking(&issuer, move |i| {
+        let (Some(site), Some(category)) = (site, category) else {
+            return Err(IssuerError::Invalid(format!(
+                "choose a site and a problem (got site {:?}, problem {:?})",
+                form.site, form.category
+            )));
+        };
+        let request = NewHelpRequest {
+            site,
+            category,
+            note: form.note,
+        };
+        i.ask_for_help(&token, &request, now()).map(|id| (id, site))
+    })
+    .await;
+    match filed {
+        Ok((id, site)) => {
+            let lang_part = if lang == Lang::En { "&lang=en" } else { "" };
+            see_other(&format!("/r?site={}&sent={id}{lang_part}", site.0))
+        }
+        Err(e) if e.status() == StatusCode::UNAUTHORIZED => signed_out(lang),
+        Err(e) => {
+            let message = e.message();
+            let token = session_token(&headers).unwrap_or_default();
+            let sites = blocking(&issuer, move |i| {
+                i.session(&token, now())?;
+                i.sites()
+            })
+            .await
+            .unwrap_or_default();
+            page(
+                e.status(),
+                help_form(lang, &sites, site, Some(&message), &note),
+            )
+        }
+    }
+}
+
+async fn logout(State(issuer): State<Arc<Issuer>>, headers: HeaderMap) -> Response {
+    if let Ok(token) = session_token(&headers) {
+        // Signing out must always work for the rider, even if the session is already gone.
+        let _ = blocking(&issuer, move |i| i.end_session(&token)).await;
+    }
+    let mut response = signed_out(lang(None, &headers));
+    *response.status_mut() = StatusCode::OK;
+    response
+        .headers_mut()
+        .insert(header::SET_COOKIE, cookie(&issuer, "", 0));
+    response
+}

@@ -1,0 +1,184 @@
+//! Riders asking for help about a site (投诉求助), closed by the property or the regulator;
+//! the dashboard's sessions and figures.
+
+use serde::Serialize;
+use xiaoge_pass::UnixTime;
+
+use super::{Issuer, Stats, validate_text};
+use crate::error::{IssuerError, Result};
+use crate::model::{HelpRequest, NewHelpRequest};
+use crate::secrets;
+
+/// How long a dashboard session lasts.
+pub const ADMIN_SESSION_TTL: i64 = 12 * 3600;
+/// Longest note a rider may write.
+pub const HELP_NOTE_MAX: usize = 1000;
+/// How many help requests a list shows at most.
+const HELP_LIST_LIMIT: u32 = 500;
+/// How many sites the dashboard's site tables show at most.
+const SITE_ROWS: u32 = 50;
+/// Days the dashboard's denial figures cover.
+const DENIAL_DAYS: i64 = 30;
+
+/// A site's entries and denials over the dashboard's window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SiteDenials {
+    /// The site's id.
+    pub site: u64,
+    /// Its name.
+    pub name: String,
+    /// Entries logged.
+    pub entries: u64,
+    /// Of which denied.
+    pub denials: u64,
+}
+
+/// A site missing part of what riders need.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SiteGap {
+    /// The site's id.
+    pub site: u64,
+    /// Its name.
+    pub name: String,
+    /// Its district.
+    pub district: String,
+    /// Whether it has a building guide.
+    pub has_guide: bool,
+    /// Whether it has temporary parking.
+    pub has_parking: bool,
+}
+
+/// Everything the regulator's dashboard shows.
+#[derive(Clone, Debug, Serialize)]
+pub struct Dashboard {
+    /// The regulator's figures.
+    pub stats: Stats,
+    /// Sites by denials over the last 30 days, most first.
+    pub denials_by_site: Vec<SiteDenials>,
+    /// Sites without a building guide or parking.
+    pub sites_missing: Vec<SiteGap>,
+    /// Open help requests, newest first.
+    pub open_help: Vec<HelpRequest>,
+}
+
+impl Issuer {
+    /// Files a request for help from the rider of a live session; returns its id.
+    pub fn ask_for_help(
+        &self,
+        session_token: &str,
+        request: &NewHelpRequest,
+        now: UnixTime,
+    ) -> Result<u64> {
+        let session = self.session(session_token, now)?;
+        let note = request.note.trim();
+        if note.len() > HELP_NOTE_MAX
+            || note
+                .chars()
+                .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(IssuerError::Invalid(format!(
+                "a note is at most {HELP_NOTE_MAX} bytes of text; this one is {} bytes",
+                note.len()
+            )));
+        }
+        self.site(request.site)?;
+        let request = NewHelpRequest {
+            note: note.to_owned(),
+            ..request.clone()
+        };
+        self.store
+            .insert_help_request(&session.rider.id, &request, now)
+    }
+
+    /// Help requests, newest first; only open ones if `open_only`.
+    pub fn help_requests(&self, open_only: bool) -> Result<Vec<HelpRequest>> {
+        self.store.help_requests(open_only, HELP_LIST_LIMIT)
+    }
+
+    /// Closes a help request with what was done about it.
+    pub fn close_help_request(
+        &self,
+        id: u64,
+        resolution: &str,
+        now: UnixTime,
+    ) -> Result<HelpRequest> {
+        let resolution = resolution.trim();
+        validate_text("resolution", resolution, 500)?;
+        let not_found = || IssuerError::NotFound {
+            what: "help request",
+            id: id.to_string(),
+        };
+        self.store.help_request(id)?.ok_or_else(not_found)?;
+        if !self.store.close_help_request(id, resolution, now)? {
+            return Err(IssuerError::Conflict(format!(
+                "help request {id} is already closed"
+            )));
+        }
+        self.store.help_request(id)?.ok_or_else(not_found)
+    }
+
+    /// Trades an admin token for a dashboard session; returns the session token and the
+    /// admin token's name.
+    pub fn start_admin_session(
+        &self,
+        admin_token: &str,
+        now: UnixTime,
+    ) -> Result<(String, String)> {
+        let name = self.authenticate_admin(admin_token)?;
+        let session = format!("xgd_{}", secrets::secret_hex()?);
+        self.store.insert_admin_session(
+            &secrets::secret_hash(&session),
+            &name,
+            now,
+            now.plus(ADMIN_SESSION_TTL),
+        )?;
+        Ok((session, name))
+    }
+
+    /// The admin of a live dashboard session.
+    pub fn admin_session(&self, session_token: &str, now: UnixTime) -> Result<String> {
+        self.store
+            .admin_session(&secrets::secret_hash(session_token), now)?
+            .ok_or(IssuerError::Unauthorized(
+                "dashboard session is unknown or expired",
+            ))
+    }
+
+    /// Ends a dashboard session.
+    pub fn end_admin_session(&self, session_token: &str) -> Result<()> {
+        self.store
+            .end_admin_session(&secrets::secret_hash(session_token))
+    }
+
+    /// The dashboard's figures as of `now`.
+    pub fn dashboard(&self, now: UnixTime) -> Result<Dashboard> {
+        let since = now.plus(-DENIAL_DAYS * 86_400);
+        Ok(Dashboard {
+            stats: self.stats(now)?,
+            denials_by_site: self
+                .store
+                .denials_by_site(since, SITE_ROWS)?
+                .into_iter()
+                .map(|(site, name, entries, denials)| SiteDenials {
+                    site,
+                    name,
+                    entries,
+                    denials,
+                })
+                .collect(),
+            sites_missing: self
+                .store
+                .sites_missing_details(SITE_ROWS)?
+                .into_iter()
+                .map(|(site, name, district, has_guide, has_parking)| SiteGap {
+                    site,
+                    name,
+                    district,
+                    has_guide,
+                    has_parking,
+                })
+                .collect(),
+            open_help: self.help_requests(true)?,
+        })
+    }
+}

@@ -1,0 +1,147 @@
+//! Riders' requests for help about a site, and the dashboard's sessions.
+
+use rusqlite::{OptionalExtension, Row, params};
+use xiaoge_pass::{RiderId, SiteId, UnixTime};
+
+use super::{Store, row_id};
+use crate::error::{IssuerError, Result};
+use crate::model::{HelpCategory, HelpRequest, NewHelpRequest};
+
+const HELP_COLUMNS: &str = "h.id, h.site_id, s.name, h.rider_id, r.name, p.name, h.category, \
+     h.note, h.created_at, h.closed_at, h.resolution
+     FROM help_requests h
+     JOIN sites s ON s.id = h.site_id
+     JOIN riders r ON r.id = h.rider_id
+     JOIN platforms p ON p.id = r.platform_id";
+
+fn help_row(r: &Row<'_>) -> rusqlite::Result<HelpRequest> {
+    let bad = |column: usize, e: IssuerError| {
+        rusqlite::Error::FromSqlConversionFailure(column, rusqlite::types::Type::Text, Box::new(e))
+    };
+    let rider: String = r.get(3)?;
+    let category: String = r.get(6)?;
+    Ok(HelpRequest {
+        id: r.get(0)?,
+        site: SiteId(r.get(1)?),
+        site_name: r.get(2)?,
+        rider: RiderId::try_from(rider)
+            .map_err(|e| bad(3, IssuerError::Invalid(format!("stored rider id: {e}"))))?,
+        rider_name: r.get(4)?,
+        platform: r.get(5)?,
+        category: HelpCategory::parse(&category).ok_or_else(|| {
+            bad(
+                6,
+                IssuerError::Invalid(format!("stored help category {category:?}")),
+            )
+        })?,
+        note: r.get(7)?,
+        created_at: UnixTime(r.get(8)?),
+        closed_at: r.get::<_, Option<i64>>(9)?.map(UnixTime),
+        resolution: r.get(10)?,
+    })
+}
+
+impl Store {
+    /// Files a rider's request for help; returns its id.
+    pub fn insert_help_request(
+        &self,
+        rider: &RiderId,
+        request: &NewHelpRequest,
+        now: UnixTime,
+    ) -> Result<u64> {
+        self.write(|c| {
+            c.execute(
+                "INSERT INTO help_requests (site_id, rider_id, category, note, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![
+                    request.site.0,
+                    rider.as_str(),
+                    request.category.as_str(),
+                    request.note,
+                    now.0
+                ],
+            )?;
+            Ok(row_id(c))
+        })
+    }
+
+    /// Help requests, newest first: only the open ones if `open_only`, at most `limit`.
+    pub fn help_requests(&self, open_only: bool, limit: u32) -> Result<Vec<HelpRequest>> {
+        self.read(|c| {
+            let filter = if open_only {
+                "WHERE h.closed_at IS NULL"
+            } else {
+                ""
+            };
+            let mut stmt = c.prepare(&format!(
+                "SELECT {HELP_COLUMNS} {filter} ORDER BY h.created_at DESC, h.id DESC LIMIT ?1"
+            ))?;
+            let rows = stmt.query_map([limit], help_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// One help request.
+    pub fn help_request(&self, id: u64) -> Result<Option<HelpRequest>> {
+        self.read(|c| {
+            Ok(
+                c.prepare(&format!("SELECT {HELP_COLUMNS} WHERE h.id = ?1"))?
+                    .query_row([id], help_row)
+                    .optional()?,
+            )
+        })
+    }
+
+    /// Closes an open help request; `false` if it was already closed.
+    pub fn close_help_request(&self, id: u64, resolution: &str, now: UnixTime) -> Result<bool> {
+        self.write(|c| {
+            let changed = c.execute(
+                "UPDATE help_requests SET closed_at = ?2, resolution = ?3
+                 WHERE id = ?1 AND closed_at IS NULL",
+                params![id, now.0, resolution],
+            )?;
+            Ok(changed == 1)
+        })
+    }
+
+    /// Opens a dashboard session for an admin token's holder.
+    pub fn insert_admin_session(
+        &self,
+        token_hash: &[u8],
+        admin_name: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<()> {
+        self.write(|c| {
+            c.execute("DELETE FROM admin_sessions WHERE expires_at <= ?1", [now.0])?;
+            c.execute(
+                "INSERT INTO admin_sessions (token_hash, admin_name, expires_at)
+                 VALUES (?1, ?2, ?3)",
+                params![token_hash, admin_name, expires_at.0],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// The admin of a live dashboard session.
+    pub fn admin_session(&self, token_hash: &[u8], now: UnixTime) -> Result<Option<String>> {
+        self.read(|c| {
+            Ok(c.prepare_cached(
+                "SELECT admin_name FROM admin_sessions WHERE token_hash = ?1 AND expires_at > ?2",
+            )?
+            .query_row(params![token_hash, now.0], |r| r.get(0))
+            .optional()?)
+        })
+    }
+
+    /// Ends a dashboard session.
+    pub fn end_admin_session(&self, token_hash: &[u8]) -> Result<()> {
+        self.write(|c| {
+            c.execute(
+                "DELETE FROM admin_sessions WHERE token_hash = ?1",
+                [token_hash],
+            )?;
+            Ok(())
+        })
+    }
+}
