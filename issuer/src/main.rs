@@ -79,7 +79,7 @@ enum Command {
     AdminToken(AdminTokenCommand),
     /// Riders' requests for help about sites (投诉求助).
     #[command(subcommand)]
-    Help(HelpCommand),
+    HelpRequest(HelpCommand),
     /// Mint a code for a rider and print its QR text.
     Code {
         #[command(flatten)]
@@ -465,7 +465,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Serve { data, listen } => serve(&data.data, listen)?,
         Command::Platform(command) => platform(command, now)?,
         Command::Site(command) => site(command, now)?,
-        Command::Help(command) => help(command, now)?,
+        Command::HelpRequest(command) => help(command, now)?,
         Command::Gate(command) => gate(command, now)?,
         Command::Rider(command) => rider(command, now)?,
         Command::Keys(KeysCommand::Rotate {
@@ -1030,4 +1030,14 @@ fn print_stats(s: &xiaoge_issuer::service::Stats) -> Result<()> {
         print_line(&format!("denied  {reason:<22} {n}"))?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
 }

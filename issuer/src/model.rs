@@ -487,3 +487,31 @@ pub struct CloseHelpRequest {
     /// What was done about it.
     pub resolution: String,
 }
+
+/// A site's entries and denials over the dashboard's window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SiteDenials {
+    /// The site's id.
+    pub site: u64,
+    /// Its name.
+    pub name: String,
+    /// Entries logged.
+    pub entries: u64,
+    /// Of which denied.
+    pub denials: u64,
+}
+
+/// A site missing part of what riders need.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SiteGap {
+    /// The site's id.
+    pub site: u64,
+    /// Its name.
+    pub name: String,
+    /// Its district.
+    pub district: String,
+    /// Whether it has a building guide.
+    pub has_guide: bool,
+    /// Whether it has temporary parking.
+    pub has_parking: bool,
+}

@@ -6,7 +6,7 @@ use xiaoge_pass::UnixTime;
 
 use super::{Issuer, Stats, validate_text};
 use crate::error::{IssuerError, Result};
-use crate::model::{HelpRequest, NewHelpRequest};
+use crate::model::{HelpRequest, NewHelpRequest, SiteDenials, SiteGap};
 use crate::secrets;
 
 /// How long a dashboard session lasts.
@@ -19,34 +19,6 @@ const HELP_LIST_LIMIT: u32 = 500;
 const SITE_ROWS: u32 = 50;
 /// Days the dashboard's denial figures cover.
 const DENIAL_DAYS: i64 = 30;
-
-/// A site's entries and denials over the dashboard's window.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SiteDenials {
-    /// The site's id.
-    pub site: u64,
-    /// Its name.
-    pub name: String,
-    /// Entries logged.
-    pub entries: u64,
-    /// Of which denied.
-    pub denials: u64,
-}
-
-/// A site missing part of what riders need.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct SiteGap {
-    /// The site's id.
-    pub site: u64,
-    /// Its name.
-    pub name: String,
-    /// Its district.
-    pub district: String,
-    /// Whether it has a building guide.
-    pub has_guide: bool,
-    /// Whether it has temporary parking.
-    pub has_parking: bool,
-}
 
 /// Everything the regulator's dashboard shows.
 #[derive(Clone, Debug, Serialize)]
@@ -155,29 +127,8 @@ impl Issuer {
         let since = now.plus(-DENIAL_DAYS * 86_400);
         Ok(Dashboard {
             stats: self.stats(now)?,
-            denials_by_site: self
-                .store
-                .denials_by_site(since, SITE_ROWS)?
-                .into_iter()
-                .map(|(site, name, entries, denials)| SiteDenials {
-                    site,
-                    name,
-                    entries,
-                    denials,
-                })
-                .collect(),
-            sites_missing: self
-                .store
-                .sites_missing_details(SITE_ROWS)?
-                .into_iter()
-                .map(|(site, name, district, has_guide, has_parking)| SiteGap {
-                    site,
-                    name,
-                    district,
-                    has_guide,
-                    has_parking,
-                })
-                .collect(),
+            denials_by_site: self.store.denials_by_site(since, SITE_ROWS)?,
+            sites_missing: self.store.sites_missing_details(SITE_ROWS)?,
             open_help: self.help_requests(true)?,
         })
     }

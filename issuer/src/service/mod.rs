@@ -29,7 +29,7 @@ use xiaoge_pass::{KeyId, KeyPair, UnixTime};
 
 pub use demo_city::DemoCity;
 pub use entries::{DayFigures, Stats, Targets};
-pub use help::{ADMIN_SESSION_TTL, Dashboard, HELP_NOTE_MAX, SiteDenials, SiteGap};
+pub use help::{ADMIN_SESSION_TTL, Dashboard, HELP_NOTE_MAX};
 pub use keys::{DEFAULT_ANNOUNCE_DAYS, KeyStatus};
 pub use sites::{BundleFetch, GateRequestAuth};
 

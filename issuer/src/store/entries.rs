@@ -9,6 +9,7 @@ use xiaoge_pass::{RiderId, SiteId, UnixTime};
 
 use super::Store;
 use crate::error::{IssuerError, Result};
+use crate::model::{SiteDenials, SiteGap};
 
 /// Seconds China Standard Time is ahead of UTC: days in reports are local days.
 pub const CST_OFFSET: i64 = 8 * 3600;
@@ -196,13 +197,8 @@ impl Store {
         })
     }
 
-    /// Denials per site since `since`, most first, at most `limit` sites: (site id, site
-    /// name, entries, denials).
-    pub fn denials_by_site(
-        &self,
-        since: UnixTime,
-        limit: u32,
-    ) -> Result<Vec<(u64, String, u64, u64)>> {
+    /// Denials per site since `since`, most first, at most `limit` sites.
+    pub fn denials_by_site(&self, since: UnixTime, limit: u32) -> Result<Vec<SiteDenials>> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT e.site_id, s.name, COUNT(*), SUM(e.decision = 'deny') AS denied
@@ -211,18 +207,19 @@ impl Store {
                  GROUP BY e.site_id ORDER BY denied DESC, e.site_id LIMIT ?2",
             )?;
             let rows = stmt.query_map(params![since.0, limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+                Ok(SiteDenials {
+                    site: r.get(0)?,
+                    name: r.get(1)?,
+                    entries: r.get(2)?,
+                    denials: r.get(3)?,
+                })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 
-    /// Sites missing a building guide or parking, at most `limit`: (id, name, district, has
-    /// a guide, has parking).
-    pub fn sites_missing_details(
-        &self,
-        limit: u32,
-    ) -> Result<Vec<(u64, String, String, bool, bool)>> {
+    /// Sites missing a building guide or parking, at most `limit`.
+    pub fn sites_missing_details(&self, limit: u32) -> Result<Vec<SiteGap>> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT s.id, s.name, s.district,
@@ -234,7 +231,13 @@ impl Store {
                  ORDER BY s.district, s.id LIMIT ?1",
             )?;
             let rows = stmt.query_map([limit], |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?))
+                Ok(SiteGap {
+                    site: r.get(0)?,
+                    name: r.get(1)?,
+                    district: r.get(2)?,
+                    has_guide: r.get(3)?,
+                    has_parking: r.get(4)?,
+                })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })

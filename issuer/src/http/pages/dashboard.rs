@@ -337,7 +337,7 @@ fn traffic(lang: Lang, w: &Words, d: &Dashboard) -> String {
             (if lang == Lang::Zh { zh } else { en }.to_owned(), *n)
         })
         .collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1));
+    reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
     if reasons.is_empty() {
         let _ = write!(out, "<p class=\"muted\">{}</p>", escape(w.nothing_yet));
     } else {

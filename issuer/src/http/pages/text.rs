@@ -410,12 +410,23 @@ mod tests {
 
     #[test]
     fn the_two_tables_differ_in_every_string() {
+        // Every field is a string, so the Debug form is a run of quoted literals; a quote
+        // inside one is escaped as `\"`.
         let values = |w: &Words| -> Vec<String> {
-            format!("{w:?}")
-                .split(": ")
-                .skip(1)
-                .map(|v| v.split(", ").next().unwrap_or_default().to_owned())
-                .collect()
+            let debug = format!("{w:?}");
+            let mut out = Vec::new();
+            let mut current: Option<String> = None;
+            let mut chars = debug.chars();
+            while let Some(c) = chars.next() {
+                match (&mut current, c) {
+                    (None, '"') => current = Some(String::new()),
+                    (Some(s), '\\') => s.extend(chars.next()),
+                    (Some(_), '"') => out.extend(current.take()),
+                    (Some(s), c) => s.push(c),
+                    (None, _) => {}
+                }
+            }
+            out
         };
         let (zh, en) = (values(&ZH), values(&EN));
         assert_eq!(zh.len(), en.len());
