@@ -69,11 +69,20 @@ pub fn render_scaled(text: &str, module_pixels: u32) -> Result<QrImage> {
 pub fn svg(text: &str) -> Result<String> {
     let (_, modules, dark) = modules(text)?;
     let side = modules + 2 * QUIET_ZONE as usize;
-    let mut path = String::with_capacity(modules * modules * 4);
-    for (i, _) in dark.iter().enumerate().filter(|(_, d)| **d) {
-        let (x, y) = (i % modules, i / modules);
-        let q = QUIET_ZONE as usize;
-        path.push_str(&format!("M{} {}h1v1h-1z", x + q, y + q));
+    let q = QUIET_ZONE as usize;
+    let mut path = String::with_capacity(modules * modules * 2);
+    // One rectangle per horizontal run of dark modules: a third of the bytes of one per module.
+    for (y, row) in dark.chunks(modules).enumerate() {
+        let mut x = 0;
+        while x < modules {
+            if !row[x] {
+                x += 1;
+                continue;
+            }
+            let run = row[x..].iter().take_while(|d| **d).count();
+            path.push_str(&format!("M{} {}h{run}v1h-{run}z", x + q, y + q));
+            x += run;
+        }
     }
     Ok(format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {side} {side}\" \

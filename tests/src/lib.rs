@@ -7,6 +7,8 @@
 // A test harness: when it cannot do what a test asked, the test must stop there, loudly.
 #![allow(clippy::expect_used)]
 
+pub mod webdriver;
+
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};

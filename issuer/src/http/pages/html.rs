@@ -71,10 +71,12 @@ pub fn other_language_link(lang: Lang, path_and_query: &str) -> String {
         Lang::Zh => "en",
         Lang::En => "zh",
     };
-    let joiner = if path_and_query.contains('?') {
-        '&'
+    let joiner = if path_and_query.ends_with(['?', '&']) {
+        ""
+    } else if path_and_query.contains('?') {
+        "&"
     } else {
-        '?'
+        "?"
     };
     format!(
         "<a href=\"{}{joiner}lang={other}\">{}</a>",

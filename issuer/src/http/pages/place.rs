@@ -271,14 +271,14 @@ fn plan(w: &Words, site: &Site, hits: &[&str]) -> String {
     for b in &site.buildings {
         let (x, y) = at(b.x, b.y);
         let hit = hits.contains(&b.name.as_str());
-        let (half, fill, stroke) = if hit {
-            (13.0, "#ffb300", "#111")
+        let (half, fill, stroke, class) = if hit {
+            (13.0, "#ffb300", "#111", " class=\"hit\"")
         } else {
-            (9.0, "#d9d9d9", "#555")
+            (9.0, "#d9d9d9", "#555", "")
         };
         let _ = write!(
             svg,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{}\" height=\"{}\" fill=\"{fill}\" \
+            "<rect{class} x=\"{:.1}\" y=\"{:.1}\" width=\"{}\" height=\"{}\" fill=\"{fill}\" \
              stroke=\"{stroke}\" stroke-width=\"1.5\"/>\
              <text x=\"{x:.1}\" y=\"{:.1}\"{}>{}</text>",
             x - half,
