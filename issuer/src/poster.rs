@@ -17,8 +17,12 @@ pub const HEIGHT: u32 = 1754;
 /// A4 in PDF points.
 const PDF_POINTS: (f64, f64) = (595.28, 841.89);
 
-/// The font the posters are set in: the same open CJK font the gate's kiosk ships.
-const FONT: &[u8] = include_bytes!("../../assets/fonts/DroidSansFallbackFull.ttf");
+/// The font the posters' Chinese is set in: the same open CJK font the gate's kiosk ships.
+/// It has no Latin letters, so those come from Ubuntu Light, the kiosk's Latin font too.
+const CJK_FONT: &[u8] = include_bytes!("../../assets/fonts/DroidSansFallbackFull.ttf");
+
+/// The words in the black band across the top.
+const TITLE: &str = "小哥码 · 骑手场所码";
 
 /// What a poster says.
 pub struct Poster<'a> {
@@ -28,23 +32,46 @@ pub struct Poster<'a> {
     pub url: &'a str,
 }
 
-fn font() -> Result<FontRef<'static>> {
-    FontRef::try_from_slice(FONT)
-        .map_err(|e| IssuerError::Invalid(format!("the bundled poster font is unreadable: {e}")))
+/// The poster's fonts, in the order a character is looked up in.
+struct Fonts([FontRef<'static>; 2]);
+
+impl Fonts {
+    fn load() -> Result<Self> {
+        let load = |bytes: &'static [u8], which: &str| {
+            FontRef::try_from_slice(bytes).map_err(|e| {
+                IssuerError::Invalid(format!(
+                    "the bundled {which} poster font is unreadable: {e}"
+                ))
+            })
+        };
+        Ok(Self([
+            load(epaint_default_fonts::UBUNTU_LIGHT, "Latin")?,
+            load(CJK_FONT, "Chinese")?,
+        ]))
+    }
+
+    /// The first font that has `c`, or the last one (which draws its "missing" box).
+    fn for_char(&self, c: char) -> &FontRef<'static> {
+        let [latin, cjk] = &self.0;
+        if latin.glyph_id(c).0 != 0 { latin } else { cjk }
+    }
 }
 
 /// Draws `text` centred on `y` (its baseline) at `size` pixels, black.
-fn centred(canvas: &mut GrayImage, font: &FontRef<'_>, text: &str, size: f32, baseline: f32) {
-    let scaled = font.as_scaled(PxScale::from(size));
-    let width: f32 = text
-        .chars()
-        .map(|c| scaled.h_advance(scaled.glyph_id(c)))
-        .sum();
+fn centred(canvas: &mut GrayImage, fonts: &Fonts, text: &str, size: f32, baseline: f32) {
+    let scale = PxScale::from(size);
+    let advance = |c: char| {
+        let font = fonts.for_char(c).as_scaled(scale);
+        font.h_advance(font.glyph_id(c))
+    };
+    let width: f32 = text.chars().map(advance).sum();
     let mut x = (canvas.width() as f32 - width) / 2.0;
     for c in text.chars() {
-        let id = scaled.glyph_id(c);
-        let glyph = id.with_scale_and_position(size, ab_glyph::point(x, baseline));
-        x += scaled.h_advance(id);
+        let font = fonts.for_char(c);
+        let glyph = font
+            .glyph_id(c)
+            .with_scale_and_position(scale, ab_glyph::point(x, baseline));
+        x += advance(c);
         let Some(outline) = font.outline_glyph(glyph) else {
             continue;
         };
@@ -68,7 +95,7 @@ fn centred(canvas: &mut GrayImage, font: &FontRef<'_>, text: &str, size: f32, ba
 
 /// The poster as a 150 dpi A4 picture.
 pub fn render(poster: &Poster<'_>) -> Result<GrayImage> {
-    let font = font()?;
+    let font = Fonts::load()?;
     let mut canvas = GrayImage::from_pixel(WIDTH, HEIGHT, Luma([255]));
     // A black band across the top: the poster is found from across a gate.
     for y in 0..200 {
@@ -77,7 +104,7 @@ pub fn render(poster: &Poster<'_>) -> Result<GrayImage> {
         }
     }
     let mut band = GrayImage::from_pixel(WIDTH, 200, Luma([255]));
-    centred(&mut band, &font, "小哥码 · 骑手场所码", 96.0, 135.0);
+    centred(&mut band, &font, TITLE, 96.0, 135.0);
     for (x, y, p) in band.enumerate_pixels() {
         // White text on the black band.
         canvas.put_pixel(x, y, Luma([255 - p.0[0]]));
@@ -97,20 +124,24 @@ pub fn render(poster: &Poster<'_>) -> Result<GrayImage> {
         }
     }
     let below = (top + side) as f32;
-    let lines: [(&str, f32); 6] = [
-        ("① 在配送平台App中打开小哥码", 58.0),
-        ("② 用手机扫描上方二维码（或手机碰一碰NFC标签）", 46.0),
-        ("③ 查看楼栋指引和临时停车点，到门岗出示通行码", 46.0),
-        ("Riders: open Xiaoge Pass in your platform's app,", 36.0),
-        ("scan this code, then show your code at the gate.", 36.0),
-        (poster.url, 34.0),
-    ];
     let mut y = below + 90.0;
-    for (line, size) in lines {
+    for (line, size) in instructions(poster) {
         centred(&mut canvas, &font, line, size, y);
         y += size * 1.6;
     }
     Ok(canvas)
+}
+
+/// The lines under the QR, with their sizes in pixels.
+fn instructions<'a>(poster: &Poster<'a>) -> [(&'a str, f32); 6] {
+    [
+        ("1. 在配送平台 App 中打开小哥码", 58.0),
+        ("2. 用手机扫描上方二维码（或手机碰一碰 NFC 标签）", 46.0),
+        ("3. 查看楼栋指引和临时停车点，到门岗出示通行码", 46.0),
+        ("Riders: open Xiaoge Pass in your platform's app,", 36.0),
+        ("scan this code, then show your code at the gate.", 36.0),
+        (poster.url, 34.0),
+    ]
 }
 
 /// The poster as PNG bytes.
@@ -243,6 +274,17 @@ mod tests {
         };
         assert!(inked(260, 360), "no site name");
         assert!(inked(HEIGHT - 400, HEIGHT - 100), "no instructions");
+    }
+
+    #[test]
+    fn every_character_on_a_poster_has_a_glyph() {
+        let fonts = Fonts::load().unwrap();
+        let title = [(TITLE, 0.0), (POSTER.site, 0.0)];
+        for (line, _) in title.into_iter().chain(instructions(&POSTER)) {
+            for c in line.chars().filter(|c| !c.is_whitespace()) {
+                assert_ne!(fonts.for_char(c).glyph_id(c).0, 0, "{c:?} in {line:?}");
+            }
+        }
     }
 
     #[test]
