@@ -56,8 +56,10 @@ impl Api {
             .unwrap(),
         );
         let server = Background::start(&issuer, "127.0.0.1:0".parse().unwrap(), 2).unwrap();
+        // Redirects are what the pages answer; the tests look at them, not past them.
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
+            .max_redirects(0)
             .build()
             .new_agent();
         Self {
@@ -700,4 +702,221 @@ fn every_bad_request_gets_a_json_error() {
     for answer in [&not_a_number, &wrong_method, &too_big, &not_json] {
         assert_eq!(answer.headers["connection"], "close");
     }
+}
+
+impl Api {
+    /// Registers a rider on a new platform and signs them in; returns the session cookie.
+    fn signed_in_rider(&self) -> String {
+        let key = self.platform("美团");
+        let roster = json!({"riders": [{"platform_rider_id": "mt-9", "name": "黄小明", "status": "active"}]});
+        let upsert = self.call("POST", "/v1/platform/riders", &bearer(&key), Some(roster));
+        assert_eq!(upsert.status, 200, "{:?}", upsert.json());
+        let link = self.call(
+            "POST",
+            "/v1/platform/riders/mt-9/login-link",
+            &bearer(&key),
+            None,
+        );
+        let session = self.call(
+            "POST",
+            "/v1/rider/session",
+            &[],
+            Some(json!({"token": link.json()["token"]})),
+        );
+        assert_eq!(session.status, 200, "{:?}", session.json());
+        let cookie = session.headers["set-cookie"].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_owned()
+    }
+
+    /// Posts an HTML form.
+    fn form(&self, path: &str, headers: &[(&str, String)], body: &str) -> Answer {
+        let mut all = headers.to_vec();
+        all.push((
+            "content-type",
+            "application/x-www-form-urlencoded".to_owned(),
+        ));
+        let mut request = ureq::http::Request::builder()
+            .method("POST")
+            .uri(format!("{}{path}", self.server.url()));
+        for (name, value) in &all {
+            request = request.header(*name, value);
+        }
+        let mut response = self
+            .agent
+            .run(request.body(body.as_bytes().to_vec()).unwrap())
+            .unwrap();
+        Answer {
+            status: response.status().as_u16(),
+            headers: response.headers().clone(),
+            body: response.body_mut().read_to_vec().unwrap(),
+        }
+    }
+}
+
+impl Answer {
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    fn is_html(&self) -> bool {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.starts_with("text/html"))
+    }
+}
+
+#[test]
+fn help_requests_are_filed_by_a_signed_in_rider_and_closed_once_by_an_admin() {
+    let api = Api::new();
+    let site = api.site("翠苑一区");
+    let cookie = api.signed_in_rider();
+    let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let ask = |headers: &[(&str, String)], body: Value| {
+        api.call("POST", "/v1/rider/help", headers, Some(body))
+    };
+    let request = json!({"site": site.0, "category": "refused", "note": "东门不认码"});
+
+    let anonymous = ask(&[], request.clone());
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.code(), "unauthorized");
+    let me = [("cookie", cookie.clone())];
+    let bad_category = ask(&me, json!({"site": site.0, "category": "angry"}));
+    assert_eq!(bad_category.status, 400, "{:?}", bad_category.json());
+    let no_site = ask(&me, json!({"site": 999, "category": "other"}));
+    assert_eq!(no_site.status, 404, "{:?}", no_site.json());
+    let too_long = ask(
+        &me,
+        json!({"site": site.0, "category": "other", "note": "长".repeat(400)}),
+    );
+    assert_eq!(too_long.status, 422, "{:?}", too_long.json());
+    let list = |open: bool| {
+        api.call(
+            "GET",
+            &format!("/v1/admin/help-requests?open={open}"),
+            &bearer(&admin),
+            None,
+        )
+        .json()
+    };
+    assert_eq!(
+        list(false),
+        json!([]),
+        "refused requests leave nothing behind"
+    );
+
+    let filed = ask(&me, request);
+    assert_eq!(filed.status, 201, "{:?}", filed.json());
+    let id = filed.json()["id"].as_u64().unwrap();
+    let open = list(true);
+    assert_eq!(open[0]["id"], id);
+    assert_eq!(open[0]["site_name"], "翠苑一区");
+    assert_eq!(
+        open[0]["rider_name"], "黄**",
+        "the dashboard sees the masked name"
+    );
+    assert_eq!(open[0]["note"], "东门不认码");
+
+    let close = |body: Value| {
+        api.call(
+            "POST",
+            &format!("/v1/admin/help-requests/{id}/close"),
+            &bearer(&admin),
+            Some(body),
+        )
+    };
+    let empty = close(json!({"resolution": "  "}));
+    assert_eq!(empty.status, 422, "a closing needs a resolution");
+    let closed = close(json!({"resolution": "已联系物业"}));
+    assert_eq!(closed.status, 200, "{:?}", closed.json());
+    let twice = close(json!({"resolution": "again"}));
+    assert_eq!(twice.status, 409, "{:?}", twice.json());
+    assert_eq!(list(true), json!([]));
+    assert_eq!(list(false)[0]["resolution"], "已联系物业");
+}
+
+#[test]
+fn pages_escape_what_people_wrote_and_answer_errors_as_pages() {
+    let api = Api::new();
+    let site = api.site("<script>alert(1)</script>花园");
+    let place = api.call("GET", &format!("/s/{}", site.0), &[], None);
+    assert_eq!(place.status, 200);
+    assert!(place.is_html());
+    assert!(
+        place
+            .text()
+            .contains("&lt;script&gt;alert(1)&lt;/script&gt;花园")
+    );
+    assert!(!place.text().contains("<script>alert"));
+
+    for (path, status) in [
+        ("/s/999", 404),
+        ("/s/abc", 404),
+        ("/assets/nothing.js", 404),
+    ] {
+        let answer = api.call("GET", path, &[], None);
+        assert_eq!(answer.status, status, "{path}");
+        assert!(answer.is_html(), "{path} answers a page, not JSON");
+    }
+    let signed_out = api.call("GET", "/r", &[], None);
+    assert_eq!(signed_out.status, 401);
+    assert!(signed_out.is_html());
+    assert!(signed_out.text().contains("您已退出登录"));
+    let used = api.form("/r/login", &[], "token=xgl_0000&lang=zh");
+    assert_eq!(used.status, 401);
+    assert!(used.headers.get("set-cookie").is_none());
+
+    // A note with markup is filed as text and shown as text on the dashboard.
+    let cookie = api.signed_in_rider();
+    let me = [("cookie", cookie)];
+    let filed = api.form(
+        "/r/help",
+        &me,
+        &format!(
+            "site={}&category=guard_conduct&note=%3Cimg+src%3Dx+onerror%3Dalert(1)%3E",
+            site.0
+        ),
+    );
+    assert_eq!(filed.status, 303, "{}", filed.text());
+
+    let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let wrong = api.form("/admin/login", &[], "token=xga_wrong");
+    assert_eq!(wrong.status, 401);
+    assert!(wrong.headers.get("set-cookie").is_none());
+    let dashboard_without = api.call("GET", "/admin", &[], None);
+    assert_eq!(
+        dashboard_without.status, 303,
+        "the dashboard asks for a login"
+    );
+    let login = api.form("/admin/login", &[], &format!("token={admin}"));
+    assert_eq!(login.status, 303);
+    let session = login.headers["set-cookie"].to_str().unwrap().to_owned();
+    assert!(
+        session.contains("HttpOnly") && session.contains("Path=/admin"),
+        "{session}"
+    );
+    let session = session.split(';').next().unwrap().to_owned();
+    let dashboard = api.call("GET", "/admin", &[("cookie", session.clone())], None);
+    assert_eq!(dashboard.status, 200);
+    let page = dashboard.text();
+    assert!(
+        page.contains("&lt;img src=x onerror=alert(1)&gt;"),
+        "{page}"
+    );
+    assert!(!page.contains("<img src=x"));
+
+    // Closing from the dashboard needs the dashboard's session, not the rider's.
+    let id = api.issuer.help_requests(true).unwrap()[0].id;
+    let by_rider = api.form(&format!("/admin/help/{id}/close"), &me, "resolution=ok");
+    assert_eq!(by_rider.status, 303);
+    assert_eq!(by_rider.headers["location"], "/admin/login");
+    assert_eq!(api.issuer.help_requests(true).unwrap().len(), 1);
+    let closed = api.form(
+        &format!("/admin/help/{id}/close"),
+        &[("cookie", session)],
+        "resolution=%E5%B7%B2%E5%A4%84%E7%90%86",
+    );
+    assert_eq!(closed.status, 303);
+    assert_eq!(closed.headers["location"], "/admin#help");
+    assert!(api.issuer.help_requests(true).unwrap().is_empty());
 }

@@ -375,7 +375,7 @@ fn a_complaint_filed_on_the_phone_is_seen_and_closed_in_the_dashboard() {
     let closed: Vec<Value> = serde_json::from_str(&all).unwrap();
     let mine = closed
         .iter()
-        .find(|h| h["id"].to_string() == id)
+        .find(|h| h["id"].as_u64().map(|n| n.to_string()) == Some(id.clone()))
         .unwrap_or_else(|| panic!("#{id} in {all}"));
     assert_eq!(mine["resolution"], "已与物业沟通，保安已培训", "{mine}");
     assert_eq!(mine["note"], note);

@@ -30,6 +30,14 @@ pub fn day_text(day: i64) -> String {
         .map_or_else(|| day.to_string(), |d| d.format("%Y-%m-%d").to_string())
 }
 
+/// `MM-DD HH:MM` of `t` in China Standard Time, as the province reads times whatever the
+/// server's zone.
+#[must_use]
+pub fn short_time(t: UnixTime) -> String {
+    chrono::DateTime::from_timestamp(t.0 + CST_OFFSET, 0)
+        .map_or_else(|| t.to_string(), |d| d.format("%m-%d %H:%M").to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,7 +6,7 @@
 //! makes (the status list is rebuilt when the status epoch moves; signing keys are looked up
 //! in the database on every use).
 
-mod calendar;
+pub mod calendar;
 mod demo_city;
 mod entries;
 mod help;

@@ -383,10 +383,7 @@ fn help(lang: Lang, w: &Words, d: &Dashboard) -> String {
         w.resolution,
     ]));
     for h in &d.open_help {
-        // China Standard Time, as the province reads it, whatever the server's zone.
-        let when = chrono::DateTime::from_timestamp(h.created_at.0 + 8 * 3600, 0)
-            .map(|t| t.format("%m-%d %H:%M").to_string())
-            .unwrap_or_default();
+        let when = crate::service::calendar::short_time(h.created_at);
         let category = crate::model::HelpCategory::ALL
             .iter()
             .position(|c| *c == h.category)
