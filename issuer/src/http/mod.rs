@@ -356,6 +356,39 @@ fn signed_response(bytes: Vec<u8>, etag: &str, headers: &HeaderMap) -> Response 
         .into_response()
 }
 
+/// The value of the cookie `name` in a request, if it has a non-empty one.
+pub(crate) fn cookie_value(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value.to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+/// A `Set-Cookie` value for a session cookie: HttpOnly, SameSite=Strict, scoped to `path`,
+/// and Secure when the issuer's public URL is HTTPS. An empty value with `max_age` 0 clears it.
+pub(crate) fn session_cookie(
+    issuer: &Issuer,
+    name: &str,
+    path: &str,
+    value: &str,
+    max_age: i64,
+) -> HeaderValue {
+    let secure = if issuer.public_url().starts_with("https://") {
+        "; Secure"
+    } else {
+        ""
+    };
+    HeaderValue::from_str(&format!(
+        "{name}={value}; HttpOnly; SameSite=Strict; Path={path}; Max-Age={max_age}{secure}"
+    ))
+    .unwrap_or_else(|_| HeaderValue::from_static("xg_invalid=; Max-Age=0"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -28,34 +28,18 @@ pub(super) fn routes() -> Router<Arc<Issuer>> {
 
 /// The session token from the request's cookie.
 pub(super) fn session_token(headers: &HeaderMap) -> ApiResult<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .ok_or_else(|| {
-            ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "no rider session: open the login link from your platform's app".into(),
-            )
-        })
+    super::cookie_value(headers, SESSION_COOKIE).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "no rider session: open the login link from your platform's app".into(),
+        )
+    })
 }
 
-/// The session cookie carrying `value` for `max_age` seconds (0 clears it).
+/// The `Set-Cookie` value for a rider session (an empty value and `max_age` 0 clear it).
 pub(super) fn cookie(issuer: &Issuer, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if issuer.public_url().starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    let text = format!(
-        "{SESSION_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={max_age}{secure}"
-    );
-    HeaderValue::from_str(&text).unwrap_or(HeaderValue::from_static("xg_session=; Max-Age=0"))
+    super::session_cookie(issuer, SESSION_COOKIE, "/", value, max_age)
 }
 
 async fn start_session(State(issuer): State<Arc<Issuer>>, body: Bytes) -> ApiResult<Response> {

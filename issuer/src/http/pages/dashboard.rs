@@ -31,27 +31,11 @@ pub(super) fn routes() -> Router<Arc<Issuer>> {
 }
 
 fn admin_cookie(issuer: &Issuer, value: &str, max_age: i64) -> HeaderValue {
-    let secure = if issuer.public_url().starts_with("https://") {
-        "; Secure"
-    } else {
-        ""
-    };
-    HeaderValue::from_str(&format!(
-        "{ADMIN_COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/admin; Max-Age={max_age}{secure}"
-    ))
-    .unwrap_or(HeaderValue::from_static("xg_admin=; Max-Age=0"))
+    crate::http::session_cookie(issuer, ADMIN_COOKIE, "/admin", value, max_age)
 }
 
 fn admin_session(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == ADMIN_COOKIE)
-        .map(|(_, value)| value.to_owned())
-        .filter(|v| !v.is_empty())
+    crate::http::cookie_value(headers, ADMIN_COOKIE)
 }
 
 #[derive(Deserialize, Default)]
