@@ -321,4 +321,12 @@ mod tests {
         );
         assert_eq!(ndef_uri("xg:1")[4], 0x00);
     }
+
+    #[test]
+    fn the_format_spec_quotes_the_ndef_record_this_code_writes() {
+        let spec = include_str!("../../docs/FORMAT.md");
+        let record = ndef_uri("https://pass.example.cn/s/12");
+        let hex: Vec<String> = record.iter().map(|b| format!("{b:02x}")).collect();
+        assert!(spec.contains(&hex.join(" ")), "docs/FORMAT.md is out of date");
+    }
 }
