@@ -327,6 +327,9 @@ mod tests {
         let spec = include_str!("../../docs/FORMAT.md");
         let record = ndef_uri("https://pass.example.cn/s/12");
         let hex: Vec<String> = record.iter().map(|b| format!("{b:02x}")).collect();
-        assert!(spec.contains(&hex.join(" ")), "docs/FORMAT.md is out of date");
+        assert!(
+            spec.contains(&hex.join(" ")),
+            "docs/FORMAT.md is out of date"
+        );
     }
 }

@@ -11,6 +11,10 @@ use crate::error::{IssuerError, Result};
 pub const MODULE_PIXELS: u32 = 8;
 /// Light modules around the symbol, as the QR standard requires.
 pub const QUIET_ZONE: u32 = 4;
+/// White modules around the QR on a phone screen. Two, not four: the page around it is white
+/// too, and every module saved goes to bigger modules, which a tablet camera reads from
+/// further away.
+pub const SCREEN_QUIET_ZONE: usize = 2;
 
 /// A rendered code and what it took.
 #[derive(Debug)]
@@ -68,8 +72,8 @@ pub fn render_scaled(text: &str, module_pixels: u32) -> Result<QrImage> {
 /// scales to any size and stays sharp on any screen.
 pub fn svg(text: &str) -> Result<String> {
     let (_, modules, dark) = modules(text)?;
-    let side = modules + 2 * QUIET_ZONE as usize;
-    let q = QUIET_ZONE as usize;
+    let q = SCREEN_QUIET_ZONE;
+    let side = modules + 2 * q;
     let mut path = String::with_capacity(modules * modules * 2);
     // One rectangle per horizontal run of dark modules: a third of the bytes of one per module.
     for (y, row) in dark.chunks(modules).enumerate() {

@@ -146,6 +146,40 @@ fn keep(picture: &Path, name: &str) {
     }
 }
 
+/// What a 1280×720 tablet camera with a 65° field of view sees of a 68 mm wide phone screen
+/// (a 360 px page at 2×, so 720 screenshot pixels) held `distance_mm` away: the screenshot
+/// shrunk to scale, softened, dimmer than paper, on a grey background, with sensor noise.
+fn seen_from(screenshot: &Path, distance_mm: f64, out: &Path) {
+    let shot = image::open(screenshot).unwrap().to_luma8();
+    let camera_px_per_mm = 1280.0 / (2.0 * distance_mm * 32.5f64.to_radians().tan());
+    let scale = 68.0 / f64::from(shot.width()) * camera_px_per_mm;
+    let (w, h) = (
+        (f64::from(shot.width()) * scale) as u32,
+        (f64::from(shot.height()) * scale) as u32,
+    );
+    let small = image::imageops::resize(&shot, w, h, image::imageops::FilterType::Triangle);
+    let mut small = image::imageops::blur(&small, 0.7);
+    for p in small.pixels_mut() {
+        p.0[0] = (30.0 + f32::from(p.0[0]) * 0.75) as u8;
+    }
+    let mut frame = image::GrayImage::from_pixel(1280, 720, image::Luma([90]));
+    let top = (i64::from(720u32) - i64::from(h)) / 2;
+    image::imageops::overlay(&mut frame, &small, i64::from((1280 - w) / 2), top);
+    // Sensor noise, σ ≈ 6 grey levels (a sum of four uniforms), from a fixed seed.
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut uniform = move || {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        f32::from((state >> 48) as u16) / 65_535.0 - 0.5
+    };
+    for p in frame.pixels_mut() {
+        let noise = (uniform() + uniform() + uniform() + uniform()) * 20.8;
+        p.0[0] = (f32::from(p.0[0]) + noise).clamp(0.0, 255.0) as u8;
+    }
+    frame.save(out).unwrap();
+}
+
 fn code_id(browser: &Browser) -> String {
     let qr = browser.wait_for("#qr", PAGE);
     browser.attribute(&qr, "data-code-id").unwrap_or_default()
@@ -187,6 +221,17 @@ fn the_rider_page_rotates_its_code_and_every_code_verifies_until_it_expires() {
         "the gate read the code the page shows"
     );
     assert_eq!(v["rider"]["id"], rider.as_str());
+
+    // Big enough for a tablet camera at arm's length: 20 to 40 cm.
+    for distance in [200.0, 300.0, 400.0] {
+        let far = city.file(&format!("at-{distance}mm.png"));
+        seen_from(&first, distance, &far);
+        let read = run("xiaoge-gate", &["decode", "--json", far.to_str().unwrap()]).json();
+        assert!(
+            read["text"].as_str().is_some_and(|t| t.starts_with("XG1:")),
+            "a 720p camera at {distance} mm cannot read the page's QR: {read}"
+        );
+    }
 
     // The page fetches the next code before the shown one expires.
     let start = Instant::now();
