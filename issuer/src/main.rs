@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
-use xiaoge_issuer::model::{Building, ParkingSpot, RiderComplaint, SiteInput, SiteKind};
+use xiaoge_issuer::model::{Admin, Building, ParkingSpot, RiderComplaint, SiteInput, SiteKind};
 use xiaoge_issuer::service::{DEFAULT_ANNOUNCE_DAYS, InitOptions};
 use xiaoge_issuer::{Issuer, http, qr_image};
 use xiaoge_pass::{RiderId, RiderStatus, SiteId, UnixTime};
@@ -284,6 +284,9 @@ enum HelpCommand {
         /// Closed ones too.
         #[arg(long)]
         all: bool,
+        /// Only those about this site id.
+        #[arg(long)]
+        site: Option<u64>,
         #[command(flatten)]
         json: Json,
     },
@@ -401,13 +404,18 @@ enum KeysCommand {
 
 #[derive(Subcommand)]
 enum AdminTokenCommand {
-    /// Make an admin token for the HTTP API; prints it (shown only once).
+    /// Make an admin token; prints it (shown only once). Without --site it is the
+    /// regulator's (the admin API and the whole dashboard); with --site it is that site's
+    /// property's, which opens only the site's help requests on the dashboard.
     Add {
         #[command(flatten)]
         data: DataDir,
         /// Who or what the token is for.
         #[arg(long)]
         name: String,
+        /// The site id of a property's token.
+        #[arg(long)]
+        site: Option<u64>,
     },
 }
 
@@ -498,8 +506,12 @@ fn run(cli: Cli) -> Result<()> {
                 ))?;
             }
         }
-        Command::AdminToken(AdminTokenCommand::Add { data, name }) => {
-            let token = open(&data)?.add_admin_token(&name, now)?;
+        Command::AdminToken(AdminTokenCommand::Add { data, name, site }) => {
+            let issuer = open(&data)?;
+            let token = match site {
+                None => issuer.add_admin_token(&name, now)?,
+                Some(site) => issuer.add_site_token(&name, SiteId(site), now)?,
+            };
             eprintln!("admin token {name:?} created; it is shown only now");
             print_line(&token)?;
         }
@@ -768,8 +780,13 @@ fn site(command: SiteCommand, now: UnixTime) -> Result<()> {
 
 fn help(command: HelpCommand, now: UnixTime) -> Result<()> {
     match command {
-        HelpCommand::List { data, all, json } => {
-            let requests = open(&data)?.help_requests(!all)?;
+        HelpCommand::List {
+            data,
+            all,
+            site,
+            json,
+        } => {
+            let requests = open(&data)?.help_requests(!all, site.map(SiteId))?;
             if json.json {
                 return print_json(&requests);
             }
@@ -796,7 +813,12 @@ fn help(command: HelpCommand, now: UnixTime) -> Result<()> {
             id,
             resolution,
         } => {
-            open(&data)?.close_help_request(id, &resolution, now)?;
+            // The operator at the console acts for the regulator.
+            let operator = Admin {
+                name: "xiaoge-issuer".to_owned(),
+                site: None,
+            };
+            open(&data)?.close_help_request(id, &resolution, &operator, now)?;
             eprintln!("help request {id} closed");
             Ok(())
         }

@@ -515,3 +515,13 @@ pub struct SiteGap {
     /// Whether it has temporary parking.
     pub has_parking: bool,
 }
+
+/// Who holds an admin token or a dashboard session: the regulator (every site) or a
+/// property (one site's dashboard only).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Admin {
+    /// The token's name.
+    pub name: String,
+    /// The one site a property's token is for; `None` for the regulator's.
+    pub site: Option<SiteId>,
+}

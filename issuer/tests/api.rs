@@ -906,11 +906,11 @@ fn pages_escape_what_people_wrote_and_answer_errors_as_pages() {
     assert!(!page.contains("<img src=x"));
 
     // Closing from the dashboard needs the dashboard's session, not the rider's.
-    let id = api.issuer.help_requests(true).unwrap()[0].id;
+    let id = api.issuer.help_requests(true, None).unwrap()[0].id;
     let by_rider = api.form(&format!("/admin/help/{id}/close"), &me, "resolution=ok");
     assert_eq!(by_rider.status, 303);
     assert_eq!(by_rider.headers["location"], "/admin/login");
-    assert_eq!(api.issuer.help_requests(true).unwrap().len(), 1);
+    assert_eq!(api.issuer.help_requests(true, None).unwrap().len(), 1);
     let closed = api.form(
         &format!("/admin/help/{id}/close"),
         &[("cookie", session)],
@@ -918,5 +918,70 @@ fn pages_escape_what_people_wrote_and_answer_errors_as_pages() {
     );
     assert_eq!(closed.status, 303);
     assert_eq!(closed.headers["location"], "/admin#help");
-    assert!(api.issuer.help_requests(true).unwrap().is_empty());
+    assert!(api.issuer.help_requests(true, None).unwrap().is_empty());
+}
+
+#[test]
+fn a_property_sees_and_closes_only_its_own_sites_help_requests() {
+    let api = Api::new();
+    let ours = api.site("翠苑一区");
+    let theirs = api.site("文鼎苑");
+    let cookie = api.signed_in_rider();
+    for (site, note) in [(ours, "东门不让进"), (theirs, "文鼎苑没有停车位")] {
+        let filed = api.call(
+            "POST",
+            "/v1/rider/help",
+            &[("cookie", cookie.clone())],
+            Some(json!({"site": site.0, "category": "refused", "note": note})),
+        );
+        assert_eq!(filed.status, 201, "{:?}", filed.json());
+    }
+    let property = api
+        .issuer
+        .add_site_token("翠苑一区物业", ours, http::now())
+        .unwrap();
+    assert!(
+        api.issuer
+            .add_site_token("nobody", SiteId(99), http::now())
+            .is_err(),
+        "a token for a site that does not exist"
+    );
+
+    // The admin API is the regulator's alone.
+    let api_call = api.call("GET", "/v1/admin/help-requests", &bearer(&property), None);
+    assert_eq!(api_call.status, 401);
+    assert_eq!(api_call.code(), "unauthorized");
+
+    let login = api.form("/admin/login", &[], &format!("token={property}"));
+    assert_eq!(login.status, 303);
+    let session = login.headers["set-cookie"].to_str().unwrap();
+    let session = [("cookie", session.split(';').next().unwrap().to_owned())];
+    let page = api.call("GET", "/admin", &session, None).text();
+    assert!(page.contains("东门不让进"), "{page}");
+    assert!(
+        !page.contains("文鼎苑没有停车位"),
+        "another site's request is not shown"
+    );
+    assert!(
+        !page.contains("覆盖情况"),
+        "no regulator figures for a property"
+    );
+
+    let open = api.issuer.help_requests(true, None).unwrap();
+    let id_of = |site: SiteId| open.iter().find(|h| h.site == site).unwrap().id;
+    let other = api.form(
+        &format!("/admin/help/{}/close", id_of(theirs)),
+        &session,
+        "resolution=x",
+    );
+    assert_eq!(other.status, 404, "another site's request is not found");
+    let own = api.form(
+        &format!("/admin/help/{}/close", id_of(ours)),
+        &session,
+        "resolution=%E5%B7%B2%E5%A4%84%E7%90%86",
+    );
+    assert_eq!(own.status, 303);
+    let still_open = api.issuer.help_requests(true, None).unwrap();
+    assert_eq!(still_open.len(), 1);
+    assert_eq!(still_open[0].site, theirs);
 }

@@ -40,8 +40,8 @@ pub(super) fn routes() -> Router<Arc<Issuer>> {
         .route("/v1/stats", get(stats))
 }
 
-/// A request made with a valid admin token.
-pub(super) struct Admin;
+/// A request made with the regulator's admin token; holds the token's name.
+pub(super) struct Admin(String);
 
 impl FromRequestParts<Arc<Issuer>> for Admin {
     type Rejection = ApiError;
@@ -50,7 +50,7 @@ impl FromRequestParts<Arc<Issuer>> for Admin {
         let token = bearer(&parts.headers)?;
         let name = blocking(issuer, move |i| i.authenticate_admin(&token)).await?;
         tracing::debug!(admin = %name, "admin request");
-        Ok(Admin)
+        Ok(Admin(name))
     }
 }
 
@@ -202,20 +202,21 @@ async fn help_requests(
     Query(query): Query<HelpQuery>,
 ) -> ApiResult<Response> {
     Ok(json(
-        &blocking(&issuer, move |i| i.help_requests(query.open)).await?,
+        &blocking(&issuer, move |i| i.help_requests(query.open, None)).await?,
     ))
 }
 
 async fn close_help_request(
     State(issuer): State<Arc<Issuer>>,
-    _: Admin,
+    Admin(name): Admin,
     Path(id): Path<u64>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let close: CloseHelpRequest = parse_json(&body).map_err(ApiError::from)?;
+    let by = crate::model::Admin { name, site: None };
     Ok(json(
         &blocking(&issuer, move |i| {
-            i.close_help_request(id, &close.resolution, now())
+            i.close_help_request(id, &close.resolution, &by, now())
         })
         .await?,
     ))

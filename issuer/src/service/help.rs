@@ -2,11 +2,11 @@
 //! the dashboard's sessions and figures.
 
 use serde::Serialize;
-use xiaoge_pass::UnixTime;
+use xiaoge_pass::{SiteId, UnixTime};
 
 use super::{Issuer, Stats, validate_text};
 use crate::error::{IssuerError, Result};
-use crate::model::{HelpRequest, NewHelpRequest, SiteDenials, SiteGap};
+use crate::model::{Admin, HelpRequest, NewHelpRequest, SiteDenials, SiteGap};
 use crate::secrets;
 
 /// How long a dashboard session lasts.
@@ -63,15 +63,17 @@ impl Issuer {
     }
 
     /// Help requests, newest first; only open ones if `open_only`.
-    pub fn help_requests(&self, open_only: bool) -> Result<Vec<HelpRequest>> {
-        self.store.help_requests(open_only, HELP_LIST_LIMIT)
+    pub fn help_requests(&self, open_only: bool, site: Option<SiteId>) -> Result<Vec<HelpRequest>> {
+        self.store.help_requests(open_only, site, HELP_LIST_LIMIT)
     }
 
-    /// Closes a help request with what was done about it.
+    /// Closes a help request with what was done about it, as `by`: a property closes only
+    /// its own site's requests (another site's are "not found" to it).
     pub fn close_help_request(
         &self,
         id: u64,
         resolution: &str,
+        by: &Admin,
         now: UnixTime,
     ) -> Result<HelpRequest> {
         let resolution = resolution.trim();
@@ -80,7 +82,10 @@ impl Issuer {
             what: "help request",
             id: id.to_string(),
         };
-        self.store.help_request(id)?.ok_or_else(not_found)?;
+        self.store
+            .help_request(id)?
+            .filter(|r| by.site.is_none_or(|site| site == r.site))
+            .ok_or_else(not_found)?;
         if !self.store.close_help_request(id, resolution, now)? {
             return Err(IssuerError::Conflict(format!(
                 "help request {id} is already closed"
@@ -91,24 +96,20 @@ impl Issuer {
 
     /// Trades an admin token for a dashboard session; returns the session token and the
     /// admin token's name.
-    pub fn start_admin_session(
-        &self,
-        admin_token: &str,
-        now: UnixTime,
-    ) -> Result<(String, String)> {
-        let name = self.authenticate_admin(admin_token)?;
+    pub fn start_admin_session(&self, admin_token: &str, now: UnixTime) -> Result<(String, Admin)> {
+        let admin = self.admin_of(admin_token)?;
         let session = format!("xgd_{}", secrets::secret_hex()?);
         self.store.insert_admin_session(
             &secrets::secret_hash(&session),
-            &name,
+            &admin,
             now,
             now.plus(ADMIN_SESSION_TTL),
         )?;
-        Ok((session, name))
+        Ok((session, admin))
     }
 
-    /// The admin of a live dashboard session.
-    pub fn admin_session(&self, session_token: &str, now: UnixTime) -> Result<String> {
+    /// The holder of a live dashboard session.
+    pub fn admin_session(&self, session_token: &str, now: UnixTime) -> Result<Admin> {
         self.store
             .admin_session(&secrets::secret_hash(session_token), now)?
             .ok_or(IssuerError::Unauthorized(
@@ -129,7 +130,7 @@ impl Issuer {
             stats: self.stats(now)?,
             denials_by_site: self.store.denials_by_site(since, SITE_ROWS)?,
             sites_missing: self.store.sites_missing_details(SITE_ROWS)?,
-            open_help: self.help_requests(true)?,
+            open_help: self.help_requests(true, None)?,
         })
     }
 }

@@ -25,7 +25,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use sha2::{Digest, Sha256};
 use xiaoge_pass::gate_auth;
 use xiaoge_pass::keys::VerifyingKey;
-use xiaoge_pass::{KeyId, KeyPair, UnixTime};
+use xiaoge_pass::{KeyId, KeyPair, SiteId, UnixTime};
 
 pub use demo_city::DemoCity;
 pub use entries::{DayFigures, Stats, Targets};
@@ -35,6 +35,7 @@ pub use sites::{BundleFetch, GateRequestAuth};
 
 use crate::error::{IssuerError, Result};
 use crate::keyfile;
+use crate::model::Admin;
 use crate::secrets;
 use crate::store::{META_ISSUER, META_PUBLIC_URL, Store};
 
@@ -193,20 +194,47 @@ impl Issuer {
         gate_auth::root_fingerprint(&self.root.public())
     }
 
-    /// Adds an admin token for the HTTP API; returns it (shown only this once).
+    /// Adds the regulator's admin token, for the HTTP API and the dashboard of every site;
+    /// returns it (shown only this once).
     pub fn add_admin_token(&self, name: &str, now: UnixTime) -> Result<String> {
+        self.insert_admin_token(name, None, now)
+    }
+
+    /// Adds a property's token: it opens the dashboard of `site` only (that site's help
+    /// requests), never the admin API. Returns it (shown only this once).
+    pub fn add_site_token(&self, name: &str, site: SiteId, now: UnixTime) -> Result<String> {
+        self.site(site)?;
+        self.insert_admin_token(name, Some(site), now)
+    }
+
+    fn insert_admin_token(
+        &self,
+        name: &str,
+        site: Option<SiteId>,
+        now: UnixTime,
+    ) -> Result<String> {
         validate_text("token name", name, 100)?;
         let token = format!("xga_{}", secrets::secret_hex()?);
         self.store
-            .insert_admin_token(name, &secrets::secret_hash(&token), now)?;
+            .insert_admin_token(name, site, &secrets::secret_hash(&token), now)?;
         Ok(token)
     }
 
-    /// The name of the admin token `token`, if it is one.
-    pub fn authenticate_admin(&self, token: &str) -> Result<String> {
+    /// The holder of `token`, whether the regulator's or a property's.
+    pub fn admin_of(&self, token: &str) -> Result<Admin> {
         self.store
             .admin_token(&secrets::secret_hash(token))?
             .ok_or(IssuerError::Unauthorized("admin token is unknown"))
+    }
+
+    /// The name of the regulator's admin token `token`; a property's token is refused here.
+    pub fn authenticate_admin(&self, token: &str) -> Result<String> {
+        match self.admin_of(token)? {
+            Admin { name, site: None } => Ok(name),
+            Admin { site: Some(_), .. } => Err(IssuerError::Unauthorized(
+                "a property's token opens only its site's dashboard (/admin), not the admin API",
+            )),
+        }
     }
 }
 

@@ -5,7 +5,7 @@ use xiaoge_pass::{RiderId, SiteId, UnixTime};
 
 use super::{Store, row_id};
 use crate::error::{IssuerError, Result};
-use crate::model::{HelpCategory, HelpRequest, NewHelpRequest};
+use crate::model::{Admin, HelpCategory, HelpRequest, NewHelpRequest};
 
 const HELP_COLUMNS: &str = "h.id, h.site_id, s.name, h.rider_id, r.name, p.name, h.category, \
      h.note, h.created_at, h.closed_at, h.resolution
@@ -66,17 +66,23 @@ impl Store {
     }
 
     /// Help requests, newest first: only the open ones if `open_only`, at most `limit`.
-    pub fn help_requests(&self, open_only: bool, limit: u32) -> Result<Vec<HelpRequest>> {
+    pub fn help_requests(
+        &self,
+        open_only: bool,
+        site: Option<SiteId>,
+        limit: u32,
+    ) -> Result<Vec<HelpRequest>> {
         self.read(|c| {
-            let filter = if open_only {
-                "WHERE h.closed_at IS NULL"
+            let open = if open_only {
+                "h.closed_at IS NULL"
             } else {
-                ""
+                "1"
             };
             let mut stmt = c.prepare(&format!(
-                "SELECT {HELP_COLUMNS} {filter} ORDER BY h.created_at DESC, h.id DESC LIMIT ?1"
+                "SELECT {HELP_COLUMNS} WHERE {open} AND (?2 IS NULL OR h.site_id = ?2)
+                 ORDER BY h.created_at DESC, h.id DESC LIMIT ?1"
             ))?;
-            let rows = stmt.query_map([limit], help_row)?;
+            let rows = stmt.query_map(params![limit, site.map(|s| s.0)], help_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
     }
@@ -108,28 +114,39 @@ impl Store {
     pub fn insert_admin_session(
         &self,
         token_hash: &[u8],
-        admin_name: &str,
+        admin: &Admin,
         now: UnixTime,
         expires_at: UnixTime,
     ) -> Result<()> {
         self.write(|c| {
             c.execute("DELETE FROM admin_sessions WHERE expires_at <= ?1", [now.0])?;
             c.execute(
-                "INSERT INTO admin_sessions (token_hash, admin_name, expires_at)
-                 VALUES (?1, ?2, ?3)",
-                params![token_hash, admin_name, expires_at.0],
+                "INSERT INTO admin_sessions (token_hash, admin_name, site_id, expires_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![
+                    token_hash,
+                    admin.name,
+                    admin.site.map(|s| s.0),
+                    expires_at.0
+                ],
             )?;
             Ok(())
         })
     }
 
     /// The admin of a live dashboard session.
-    pub fn admin_session(&self, token_hash: &[u8], now: UnixTime) -> Result<Option<String>> {
+    pub fn admin_session(&self, token_hash: &[u8], now: UnixTime) -> Result<Option<Admin>> {
         self.read(|c| {
             Ok(c.prepare_cached(
-                "SELECT admin_name FROM admin_sessions WHERE token_hash = ?1 AND expires_at > ?2",
+                "SELECT admin_name, site_id FROM admin_sessions
+                 WHERE token_hash = ?1 AND expires_at > ?2",
             )?
-            .query_row(params![token_hash, now.0], |r| r.get(0))
+            .query_row(params![token_hash, now.0], |r| {
+                Ok(Admin {
+                    name: r.get(0)?,
+                    site: r.get::<_, Option<u64>>(1)?.map(SiteId),
+                })
+            })
             .optional()?)
         })
     }

@@ -183,6 +183,11 @@ const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX entries_denials ON entries (decision, recorded_at);
     ",
+    // 6: a property's dashboard token sees one site; the regulator's (no site) sees all.
+    "
+    ALTER TABLE admin_tokens ADD COLUMN site_id INTEGER REFERENCES sites(id);
+    ALTER TABLE admin_sessions ADD COLUMN site_id INTEGER;
+    ",
 ];
 
 /// Reading connections beside the writer.

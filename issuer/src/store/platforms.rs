@@ -1,11 +1,11 @@
 //! Platforms, their API keys, and admin tokens.
 
 use rusqlite::{OptionalExtension, params};
-use xiaoge_pass::UnixTime;
+use xiaoge_pass::{SiteId, UnixTime};
 
 use super::{Store, row_id, unique_to_conflict};
 use crate::error::Result;
-use crate::model::PlatformInfo;
+use crate::model::{Admin, PlatformInfo};
 
 /// A platform.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,23 +79,35 @@ impl Store {
         })
     }
 
-    /// Adds an admin token.
-    pub fn insert_admin_token(&self, name: &str, token_hash: &[u8], now: UnixTime) -> Result<u64> {
+    /// Adds an admin token, for every site or for one.
+    pub fn insert_admin_token(
+        &self,
+        name: &str,
+        site: Option<SiteId>,
+        token_hash: &[u8],
+        now: UnixTime,
+    ) -> Result<u64> {
         self.write(|c| {
             c.execute(
-                "INSERT INTO admin_tokens (name, token_hash, created_at) VALUES (?1, ?2, ?3)",
-                params![name, token_hash, now.0],
+                "INSERT INTO admin_tokens (name, site_id, token_hash, created_at)
+                 VALUES (?1, ?2, ?3, ?4)",
+                params![name, site.map(|s| s.0), token_hash, now.0],
             )?;
             Ok(row_id(c))
         })
     }
 
-    /// The name of the admin token with this hash.
-    pub fn admin_token(&self, token_hash: &[u8]) -> Result<Option<String>> {
+    /// The holder of the admin token with this hash.
+    pub fn admin_token(&self, token_hash: &[u8]) -> Result<Option<Admin>> {
         self.read(|c| {
             Ok(
-                c.prepare_cached("SELECT name FROM admin_tokens WHERE token_hash = ?1")?
-                    .query_row([token_hash], |r| r.get(0))
+                c.prepare_cached("SELECT name, site_id FROM admin_tokens WHERE token_hash = ?1")?
+                    .query_row([token_hash], |r| {
+                        Ok(Admin {
+                            name: r.get(0)?,
+                            site: r.get::<_, Option<u64>>(1)?.map(SiteId),
+                        })
+                    })
                     .optional()?,
             )
         })

@@ -17,6 +17,7 @@ use super::html::{self, escape};
 use super::text::{Lang, Words};
 use super::{lang, page, see_other};
 use crate::http::{blocking, now};
+use crate::model::HelpRequest;
 use crate::service::{ADMIN_SESSION_TTL, Dashboard, Issuer};
 
 /// The dashboard session's cookie: only ever sent to `/admin` pages.
@@ -90,8 +91,8 @@ async fn login(
     let lang = lang(form.lang.as_deref(), &headers);
     let token = form.token.trim().to_owned();
     match blocking(&issuer, move |i| i.start_admin_session(&token, now())).await {
-        Ok((session, name)) => {
-            tracing::info!(admin = %name, "dashboard login");
+        Ok((session, admin)) => {
+            tracing::info!(admin = %admin.name, site = ?admin.site, "dashboard login");
             let mut response = see_other(if lang == Lang::En {
                 "/admin?lang=en"
             } else {
@@ -132,13 +133,23 @@ async fn dashboard(
         return see_other("/admin/login");
     };
     let at = now();
-    let figures = blocking(&issuer, move |i| {
-        let name = i.admin_session(&session, at)?;
-        Ok((name, i.dashboard(at)?))
+    let view = blocking(&issuer, move |i| {
+        let admin = i.admin_session(&session, at)?;
+        let view = match admin.site {
+            None => View::Regulator(Box::new(i.dashboard(at)?)),
+            Some(site) => View::Property {
+                site: i.site(site)?.name,
+                help: i.help_requests(true, Some(site))?,
+            },
+        };
+        Ok((admin.name, view))
     })
     .await;
-    match figures {
-        Ok((name, figures)) => page(StatusCode::OK, render(lang, &name, &figures)),
+    match view {
+        Ok((name, View::Regulator(figures))) => page(StatusCode::OK, render(lang, &name, &figures)),
+        Ok((name, View::Property { site, help })) => {
+            page(StatusCode::OK, render_property(lang, &name, &site, &help))
+        }
         Err(e) if e.status() == StatusCode::UNAUTHORIZED => see_other("/admin/login"),
         Err(e) => page(e.status(), html::error_page(lang, &e.message())),
     }
@@ -162,9 +173,9 @@ async fn close_help(
     };
     let closed = blocking(&issuer, move |i| {
         let at = now();
-        let name = i.admin_session(&session, at)?;
-        let closed = i.close_help_request(id, &form.resolution, at)?;
-        tracing::info!(admin = %name, help = id, "help request closed");
+        let admin = i.admin_session(&session, at)?;
+        let closed = i.close_help_request(id, &form.resolution, &admin, at)?;
+        tracing::info!(admin = %admin.name, help = id, "help request closed");
         Ok(closed)
     })
     .await;
@@ -353,9 +364,9 @@ fn traffic(lang: Lang, w: &Words, d: &Dashboard) -> String {
     out
 }
 
-fn help(lang: Lang, w: &Words, d: &Dashboard) -> String {
+fn help(lang: Lang, w: &Words, open: &[HelpRequest]) -> String {
     let mut out = format!("<h2 id=\"help\">{}</h2>", escape(w.open_help));
-    if d.open_help.is_empty() {
+    if open.is_empty() {
         let _ = write!(out, "<p class=\"muted\">{}</p>", escape(w.none_open));
         return out;
     }
@@ -366,7 +377,7 @@ fn help(lang: Lang, w: &Words, d: &Dashboard) -> String {
         w.what,
         w.resolution,
     ]));
-    for h in &d.open_help {
+    for h in open {
         let when = crate::service::calendar::short_time(h.created_at);
         let category = crate::model::HelpCategory::ALL
             .iter()
@@ -395,18 +406,48 @@ fn help(lang: Lang, w: &Words, d: &Dashboard) -> String {
 }
 
 /// The whole dashboard page.
-fn render(lang: Lang, admin: &str, d: &Dashboard) -> String {
-    let w = lang.words();
-    let body = format!(
-        "<main class=\"wide\"><div class=\"bar\"><h1>{title}</h1><span>{admin} · {other} · \
+/// What a dashboard session sees.
+enum View {
+    /// The regulator: every figure, every site.
+    Regulator(Box<Dashboard>),
+    /// A property: its own site's open help requests.
+    Property {
+        site: String,
+        help: Vec<HelpRequest>,
+    },
+}
+
+/// The bar across the top: the heading, who is signed in, the other language, log out.
+fn top_bar(lang: Lang, w: &Words, title: &str, admin: &str) -> String {
+    format!(
+        "<div class=\"bar\"><h1>{title}</h1><span>{admin} · {other} · \
          <form method=\"post\" action=\"/admin/logout\" style=\"display:inline\">\
-         <button type=\"submit\">{log_out}</button></form></span></div>\
-         {help}{coverage}{gaps}<div class=\"grid\"><div>{riders}</div><div>{traffic}</div></div></main>",
-        title = escape(w.dashboard_title),
+         <button type=\"submit\">{log_out}</button></form></span></div>",
+        title = escape(title),
         admin = escape(admin),
         other = html::other_language_link(lang, "/admin"),
         log_out = escape(w.log_out),
-        help = help(lang, w, d),
+    )
+}
+
+fn render_property(lang: Lang, admin: &str, site: &str, open: &[HelpRequest]) -> String {
+    let w = lang.words();
+    let title = format!("{site} · {}", w.property_title);
+    let body = format!(
+        "<main class=\"wide\">{bar}{help}</main>",
+        bar = top_bar(lang, w, &title, admin),
+        help = help(lang, w, open),
+    );
+    html::layout(lang, &title, "", &body)
+}
+
+fn render(lang: Lang, admin: &str, d: &Dashboard) -> String {
+    let w = lang.words();
+    let body = format!(
+        "<main class=\"wide\">{bar}{help}{coverage}{gaps}<div class=\"grid\"><div>{riders}</div>\
+         <div>{traffic}</div></div></main>",
+        bar = top_bar(lang, w, w.dashboard_title, admin),
+        help = help(lang, w, &d.open_help),
         coverage = coverage(w, d),
         gaps = gaps(w, d),
         riders = riders(w, d),

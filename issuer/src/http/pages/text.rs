@@ -145,6 +145,8 @@ pub struct Words {
     pub no_such_site: &'static str,
     /// Dashboard: title.
     pub dashboard_title: &'static str,
+    /// Dashboard: the heading of a property's dashboard (after the site's name).
+    pub property_title: &'static str,
     /// Dashboard: login title.
     pub admin_login_title: &'static str,
     /// Dashboard: admin token field.
@@ -271,6 +273,7 @@ pub const ZH: Words = Words {
     error_title: "出错了",
     no_such_site: "没有这个小区",
     dashboard_title: "骑手通行监管看板",
+    property_title: "物业看板",
     admin_login_title: "监管看板登录",
     admin_token: "管理令牌",
     log_in: "登录",
@@ -365,6 +368,7 @@ pub const EN: Words = Words {
     error_title: "Something went wrong",
     no_such_site: "No such site",
     dashboard_title: "Rider access dashboard",
+    property_title: "property dashboard",
     admin_login_title: "Dashboard login",
     admin_token: "Admin token",
     log_in: "Log in",
