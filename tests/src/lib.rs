@@ -127,6 +127,25 @@ pub fn run(binary: &str, args: &[&str]) -> Run {
         .into()
 }
 
+/// Runs a binary under libfaketime with its wall clock moved by `offset` (such as `-1d` or
+/// `+150s`), the boot clock left alone (libfaketime would move it too otherwise).
+///
+/// # Panics
+/// If faketime is not installed (`.ci/run` installs it).
+#[must_use]
+pub fn run_at(offset: &str, binary: &str, args: &[&str]) -> Run {
+    Command::new("faketime")
+        .args(["-f", offset])
+        .arg(bin(binary))
+        .args(args)
+        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
+        .env_remove("XIAOGE_ISSUER_DATA")
+        .env_remove("XIAOGE_GATE_STATE")
+        .output()
+        .expect("faketime is installed (.ci/run installs it)")
+        .into()
+}
+
 /// Runs a binary and insists that it succeeds.
 ///
 /// # Panics

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use xiaoge_e2e::webdriver::{Browser, Screen};
-use xiaoge_e2e::{IssuerProcess, ok, run};
+use xiaoge_e2e::{IssuerProcess, ok, run, run_at};
 
 /// How long a page may take to show what a test waits for.
 const PAGE: Duration = Duration::from_secs(20);
@@ -265,6 +265,22 @@ fn the_rider_page_rotates_its_code_and_every_code_verifies_until_it_expires() {
     let (code, v) = verify(&east, &first);
     assert_eq!(code, Some(1), "{v}");
     assert_eq!(v["reason"], "replayed");
+    // ...and not after: two and a half minutes on, a third gate finds it expired.
+    let west = city.gate("1", "浏览器西门");
+    let later = run_at(
+        "+150s",
+        "xiaoge-gate",
+        &[
+            "verify",
+            "--state",
+            &west,
+            "--image",
+            first.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_eq!(later.code, Some(1), "{later:?}");
+    assert_eq!(later.json()["reason"], "expired");
 
     // Offline: the code on screen stays, and the page says the network is gone.
     city.issuer.take().expect("the issuer runs").stop();

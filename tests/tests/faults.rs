@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use xiaoge_e2e::{FaultyProxy, IssuerProcess, ProxyMode, bin, ok, run};
+use xiaoge_e2e::{FaultyProxy, IssuerProcess, ProxyMode, bin, ok, run, run_at};
 
 /// An issuer with one site, one rider, and a gate enrolled through a faulty proxy.
 struct World {
@@ -291,20 +291,9 @@ fn an_issuer_answering_errors_or_nothing_never_stops_the_gate_and_it_catches_up(
 /// Runs the gate under libfaketime with its wall clock moved by `offset` (such as `-1d`),
 /// the boot clock left alone.
 fn gate_at(world: &World, offset: &str, args: &[&str]) -> xiaoge_e2e::Run {
-    let mut all = vec![
-        "-f",
-        offset,
-        bin("xiaoge-gate").to_str().unwrap().to_owned().leak(),
-    ];
-    all.push(args[0]);
-    all.extend_from_slice(&["--state", &world.state]);
+    let mut all = vec![args[0], "--state", &world.state];
     all.extend_from_slice(&args[1..]);
-    let output = Command::new("faketime")
-        .args(&all)
-        .env("FAKETIME_DONT_FAKE_MONOTONIC", "1")
-        .output()
-        .expect("faketime is installed (.ci/run installs it)");
-    output.into()
+    run_at(offset, "xiaoge-gate", &all)
 }
 
 #[test]
