@@ -858,6 +858,26 @@ fn pages_escape_what_people_wrote_and_answer_errors_as_pages() {
         assert_eq!(answer.status, status, "{path}");
         assert!(answer.is_html(), "{path} answers a page, not JSON");
     }
+    let cookie = api.signed_in_rider();
+    let me = [("cookie", cookie)];
+    for (path, status, says) in [
+        ("/r?site=abc", 400, "链接或表单有误"),
+        ("/r?site=999", 404, "没有这个小区"),
+        ("/r/help?site=-1", 400, "链接或表单有误"),
+    ] {
+        let answer = api.call("GET", path, &me, None);
+        assert_eq!(answer.status, status, "{path}");
+        assert!(answer.is_html(), "{path} answers a page, not JSON");
+        assert!(answer.text().contains(says), "{path}: {}", answer.text());
+    }
+    let bad_form = api.form("/r/help", &me, "site=1&category=angry&note=x");
+    assert_eq!(
+        bad_form.status, 422,
+        "the form comes back with what was wrong"
+    );
+    assert!(bad_form.is_html());
+    assert!(api.issuer.help_requests(false, None).unwrap().is_empty());
+
     let signed_out = api.call("GET", "/r", &[], None);
     assert_eq!(signed_out.status, 401);
     assert!(signed_out.is_html());
@@ -867,8 +887,6 @@ fn pages_escape_what_people_wrote_and_answer_errors_as_pages() {
     assert!(used.headers.get("set-cookie").is_none());
 
     // A note with markup is filed as text and shown as text on the dashboard.
-    let cookie = api.signed_in_rider();
-    let me = [("cookie", cookie)];
     let filed = api.form(
         "/r/help",
         &me,

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Form, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use super::charts;
 use super::html::{self, escape};
 use super::text::{Lang, Words};
-use super::{lang, page, see_other};
+use super::{PageForm, PageQuery, lang, page, see_other};
 use crate::http::{blocking, now};
 use crate::model::HelpRequest;
 use crate::service::{ADMIN_SESSION_TTL, Dashboard, Issuer};
@@ -76,7 +76,7 @@ fn login_form(lang: Lang, error: Option<&str>) -> String {
     html::layout(lang, w.admin_login_title, "", &body)
 }
 
-async fn login_page(Query(query): Query<LangQuery>, headers: HeaderMap) -> Response {
+async fn login_page(PageQuery(query): PageQuery<LangQuery>, headers: HeaderMap) -> Response {
     page(
         StatusCode::OK,
         login_form(lang(query.lang.as_deref(), &headers), None),
@@ -86,7 +86,7 @@ async fn login_page(Query(query): Query<LangQuery>, headers: HeaderMap) -> Respo
 async fn login(
     State(issuer): State<Arc<Issuer>>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     let lang = lang(form.lang.as_deref(), &headers);
     let token = form.token.trim().to_owned();
@@ -125,7 +125,7 @@ async fn logout(State(issuer): State<Arc<Issuer>>, headers: HeaderMap) -> Respon
 
 async fn dashboard(
     State(issuer): State<Arc<Issuer>>,
-    Query(query): Query<LangQuery>,
+    PageQuery(query): PageQuery<LangQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(query.lang.as_deref(), &headers);
@@ -165,7 +165,7 @@ async fn close_help(
     State(issuer): State<Arc<Issuer>>,
     Path(id): Path<u64>,
     headers: HeaderMap,
-    Form(form): Form<CloseForm>,
+    PageForm(form): PageForm<CloseForm>,
 ) -> Response {
     let lang = lang(form.lang.as_deref(), &headers);
     let Some(session) = admin_session(&headers) else {

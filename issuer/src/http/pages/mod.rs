@@ -15,10 +15,13 @@ pub mod text;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::Path;
+use axum::extract::{Form, FromRequest, FromRequestParts, Path, Query, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+
+use serde::de::DeserializeOwned;
 
 use crate::service::Issuer;
 use text::Lang;
@@ -73,6 +76,42 @@ fn page(status: StatusCode, body: String) -> Response {
         body,
     )
         .into_response()
+}
+
+/// A page's query string. A malformed one (`?site=abc`) gets a page saying so, in the
+/// browser's language, where axum's own `Query` would answer plain text.
+struct PageQuery<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for PageQuery<T> {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Response> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(query)) => Ok(Self(query)),
+            Err(e) => Err(malformed(&parts.headers, &e.body_text())),
+        }
+    }
+}
+
+/// A page's posted form, refused with a page like `PageQuery`.
+struct PageForm<T>(T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for PageForm<T> {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Response> {
+        let headers = request.headers().clone();
+        match Form::<T>::from_request(request, state).await {
+            Ok(Form(form)) => Ok(Self(form)),
+            Err(e) => Err(malformed(&headers, &e.body_text())),
+        }
+    }
+}
+
+fn malformed(headers: &HeaderMap, detail: &str) -> Response {
+    let lang = lang(None, headers);
+    let message = format!("{} ({detail})", lang.words().malformed_request);
+    page(StatusCode::BAD_REQUEST, html::error_page(lang, &message))
 }
 
 /// A redirect after a form or a login (303: the browser follows with GET).

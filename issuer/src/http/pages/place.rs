@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
@@ -14,7 +14,7 @@ use xiaoge_pass::SiteId;
 
 use super::html::{self, escape, query_value};
 use super::text::{Lang, Words};
-use super::{lang, page, see_other};
+use super::{PageQuery, lang, page, see_other};
 use crate::http::{blocking, now, rider::session_token};
 use crate::model::Site;
 use crate::service::Issuer;
@@ -34,7 +34,7 @@ pub(super) struct GuideQuery {
 async fn place(
     State(issuer): State<Arc<Issuer>>,
     Path(site): Path<String>,
-    Query(query): Query<GuideQuery>,
+    PageQuery(query): PageQuery<GuideQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(query.lang.as_deref(), &headers);

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::extract::{Form, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,7 @@ use xiaoge_pass::SiteId;
 use super::html::{self, escape};
 use super::place::guide;
 use super::text::Lang;
-use super::{lang, page, see_other};
+use super::{PageForm, PageQuery, lang, page, see_other};
 use crate::error::IssuerError;
 use crate::http::rider::{cookie, session_token};
 use crate::http::{blocking, now};
@@ -47,7 +47,7 @@ struct LoginForm {
 /// The login link's landing: a form that posts the one-time token. Posting, not spending it
 /// on a GET, keeps chat apps' link previews from using up a rider's link; the page's script
 /// submits the form at once, so the rider sees no extra step.
-async fn login_page(Query(query): Query<LoginQuery>, headers: HeaderMap) -> Response {
+async fn login_page(PageQuery(query): PageQuery<LoginQuery>, headers: HeaderMap) -> Response {
     let lang = lang(query.lang.as_deref(), &headers);
     let w = lang.words();
     let token = query.token.unwrap_or_default();
@@ -76,7 +76,7 @@ async fn login_page(Query(query): Query<LoginQuery>, headers: HeaderMap) -> Resp
 async fn login(
     State(issuer): State<Arc<Issuer>>,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> Response {
     let lang = lang(form.lang.as_deref(), &headers);
     let at = now();
@@ -136,7 +136,7 @@ fn short_id(rider: &str) -> String {
 
 async fn code_page(
     State(issuer): State<Arc<Issuer>>,
-    Query(query): Query<CodeQuery>,
+    PageQuery(query): PageQuery<CodeQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(query.lang.as_deref(), &headers);
@@ -157,6 +157,10 @@ async fn code_page(
     let (view, rider_id) = match view {
         Ok(v) => v,
         Err(e) if e.status() == StatusCode::UNAUTHORIZED => return signed_out(lang),
+        // The session is good, so the one thing that can be missing is the site.
+        Err(e) if e.status() == StatusCode::NOT_FOUND => {
+            return page(e.status(), html::error_page(lang, w.no_such_site));
+        }
         Err(e) => {
             return page(e.status(), html::error_page(lang, &e.message()));
         }
@@ -392,7 +396,7 @@ fn help_form(
 
 async fn help_page(
     State(issuer): State<Arc<Issuer>>,
-    Query(query): Query<HelpQuery>,
+    PageQuery(query): PageQuery<HelpQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(query.lang.as_deref(), &headers);
@@ -417,7 +421,7 @@ async fn help_page(
 async fn ask_for_help(
     State(issuer): State<Arc<Issuer>>,
     headers: HeaderMap,
-    Form(form): Form<HelpForm>,
+    PageForm(form): PageForm<HelpForm>,
 ) -> Response {
     let lang = lang(form.lang.as_deref(), &headers);
     let Ok(token) = session_token(&headers) else {

@@ -143,6 +143,8 @@ pub struct Words {
     pub error_title: &'static str,
     /// Error page: the site does not exist.
     pub no_such_site: &'static str,
+    /// A page's link or form could not be read.
+    pub malformed_request: &'static str,
     /// Dashboard: title.
     pub dashboard_title: &'static str,
     /// Dashboard: the heading of a property's dashboard (after the site's name).
@@ -272,6 +274,7 @@ pub const ZH: Words = Words {
     categories: ["有效码被拒绝进入", "没有停车位", "门岗态度问题", "其他"],
     error_title: "出错了",
     no_such_site: "没有这个小区",
+    malformed_request: "链接或表单有误，请返回重试",
     dashboard_title: "骑手通行监管看板",
     property_title: "物业看板",
     admin_login_title: "监管看板登录",
@@ -367,6 +370,7 @@ pub const EN: Words = Words {
     ],
     error_title: "Something went wrong",
     no_such_site: "No such site",
+    malformed_request: "This link or form is malformed; go back and try again",
     dashboard_title: "Rider access dashboard",
     property_title: "property dashboard",
     admin_login_title: "Dashboard login",
