@@ -2,8 +2,8 @@
 //! this process (plain HTTP/1.1 keep-alive connections, like wrk).
 //!
 //! Measures codes minted per second with p50/p99 latency at 64 connections, entries ingested
-//! per second in signed batches of 500, and building and signing the status list for a
-//! million riders from the database. Run with `cargo bench -p xiaoge-issuer --bench load`;
+//! per second in signed batches of 500, building and signing the status list for a million
+//! riders from the database, and the regulator's dashboard figures over all of it. Run with `cargo bench -p xiaoge-issuer --bench load`;
 //! `LOAD_SECONDS`, `LOAD_CONNECTIONS`, `LOAD_SESSIONS` and `LOAD_RIDERS` change the sizes.
 
 // Benchmark setup: a failure must stop the run.
@@ -390,6 +390,25 @@ fn main() {
     times.sort_by(f64::total_cmp);
     println!(
         "status list for {} riders from the database: median {:.0} ms (min {:.0}, max {:.0}) over 5 builds, {size} bytes signed",
+        riders + sessions,
+        times[2],
+        times[0],
+        times[4]
+    );
+
+    // The regulator's dashboard over everything this run left: its figures are the most
+    // expensive read the issuer serves to a person.
+    let mut times = Vec::new();
+    let mut entries = 0;
+    for _ in 0..5 {
+        let t = Instant::now();
+        let dashboard = issuer.dashboard(http::now()).unwrap();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        entries = dashboard.denials_by_site.iter().map(|s| s.entries).sum::<u64>();
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "dashboard figures over {} riders and {entries} entries: median {:.0} ms (min {:.0}, max {:.0}) over 5",
         riders + sessions,
         times[2],
         times[0],
