@@ -404,7 +404,11 @@ fn main() {
         let t = Instant::now();
         let dashboard = issuer.dashboard(http::now()).unwrap();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
-        entries = dashboard.denials_by_site.iter().map(|s| s.entries).sum::<u64>();
+        entries = dashboard
+            .denials_by_site
+            .iter()
+            .map(|s| s.entries)
+            .sum::<u64>();
     }
     times.sort_by(f64::total_cmp);
     println!(
