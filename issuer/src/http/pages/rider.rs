@@ -108,6 +108,7 @@ struct CodeQuery {
 /// What the code page needs from the store.
 struct CodeView {
     rider: SessionInfo,
+    rider_id: String,
     code: CodeResponse,
     site: Option<Site>,
 }
@@ -123,6 +124,7 @@ fn code_view(issuer: &Issuer, token: &str, site: Option<SiteId>) -> Result<CodeV
             platform: session.rider.platform.clone(),
             expires_at: session.expires_at,
         },
+        rider_id: session.rider.id.to_string(),
         code,
         site,
     })
@@ -145,16 +147,8 @@ async fn code_page(
         return signed_out(lang);
     };
     let site = query.site.map(SiteId);
-    let view = {
-        let token = token.clone();
-        blocking(&issuer, move |i| {
-            let view = code_view(i, &token, site)?;
-            let rider_id = i.session(&token, now())?.rider.id.to_string();
-            Ok((view, rider_id))
-        })
-        .await
-    };
-    let (view, rider_id) = match view {
+    let view = blocking(&issuer, move |i| code_view(i, &token, site)).await;
+    let view = match view {
         Ok(v) => v,
         Err(e) if e.status() == StatusCode::UNAUTHORIZED => return signed_out(lang),
         // The session is good, so the one thing that can be missing is the site.
@@ -201,7 +195,7 @@ async fn code_page(
         platform = escape(&view.rider.platform),
         other = html::other_language_link(lang, &here),
         rider_id_label = escape(w.rider_id),
-        short_id = escape(&short_id(&rider_id)),
+        short_id = escape(&short_id(&view.rider_id)),
     );
     if let Some(sent) = query.sent {
         let _ = write!(
