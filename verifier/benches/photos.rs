@@ -5,28 +5,10 @@
 // Benchmark setup: a failure must stop the run.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
+#[path = "../tests/support/photos.rs"]
+mod photo_set;
 
 use xiaoge_gate::decode::{self, CHAIN, timed};
-
-fn photos() -> Vec<(PathBuf, String, image::GrayImage)> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/photos");
-    let mut out = Vec::new();
-    for set in ["qrcode-1", "qrcode-3", "qrcode-4"] {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(root.join(set))
-            .unwrap()
-            .map(|e| e.unwrap().path())
-            .filter(|p| p.extension().is_some_and(|e| e == "png"))
-            .collect();
-        files.sort();
-        for png in files {
-            let text = std::fs::read_to_string(png.with_extension("txt")).unwrap();
-            let image = image::open(&png).unwrap().to_luma8();
-            out.push((png, text, image));
-        }
-    }
-    out
-}
 
 fn median(mut ms: Vec<f64>) -> f64 {
     ms.sort_by(f64::total_cmp);
@@ -34,7 +16,7 @@ fn median(mut ms: Vec<f64>) -> f64 {
 }
 
 fn main() {
-    let photos = photos();
+    let photos = photo_set::photos();
     println!("{} photos", photos.len());
     let mut read_by: Vec<Vec<bool>> = Vec::new();
     for attempt in CHAIN {

@@ -162,13 +162,9 @@ impl Issuer {
         site: Option<SiteId>,
         now: UnixTime,
     ) -> Result<CodeResponse> {
-        let hash = secrets::secret_hash(session_token);
-        let session = self
-            .store
-            .session(&hash, now)?
-            .ok_or(IssuerError::Unauthorized("session is unknown or expired"))?;
+        let session = self.session(session_token, now)?;
         self.rate_limit
-            .take(&hash, now)
+            .take(&secrets::secret_hash(session_token), now)
             .map_err(|retry_after| IssuerError::RateLimited { retry_after })?;
         let (pass, code) = self.mint_for(session.rider, site, now)?;
         Ok(CodeResponse {
