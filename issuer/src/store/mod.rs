@@ -196,6 +196,19 @@ const MIGRATIONS: &[&str] = &[
     DROP INDEX entries_site;
     CREATE INDEX entries_site ON entries (site_id, recorded_at, decision);
     ",
+    // 8: a key can leave the trust list before its window ends: superseded by an emergency
+    // rotation before it ever signed, or revoked because it was compromised.
+    "
+    ALTER TABLE signing_keys ADD COLUMN withdrawn_at INTEGER;
+    ALTER TABLE signing_keys ADD COLUMN withdrawn_why TEXT
+        CHECK (withdrawn_why IN ('superseded', 'revoked'));
+    ",
+    // 9: two standings per rider: `status` is the platform's (its roster), `regulator_status`
+    // the issuer's; the status list carries the worse, and a roster can never lift the
+    // regulator's.
+    "
+    ALTER TABLE riders ADD COLUMN regulator_status INTEGER NOT NULL DEFAULT 0;
+    ",
 ];
 
 /// Reading connections beside the writer.
