@@ -170,11 +170,22 @@ impl IssuerProcess {
     /// If it does not print its URL within 30 seconds.
     #[must_use]
     pub fn start(data: &Path, listen: &str) -> Self {
+        Self::start_with_env(data, listen, &[])
+    }
+
+    /// Starts serving like [`IssuerProcess::start`], with these environment variables added
+    /// (such as `LD_PRELOAD` and `FAKETIME_TIMESTAMP_FILE` for a clock the test moves).
+    ///
+    /// # Panics
+    /// If it does not print its URL within 30 seconds.
+    #[must_use]
+    pub fn start_with_env(data: &Path, listen: &str, env: &[(&str, &std::ffi::OsStr)]) -> Self {
         let mut child = Command::new(bin("xiaoge-issuer"))
             .args(["serve", "--data"])
             .arg(data)
             .args(["--listen", listen])
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
