@@ -31,4 +31,4 @@ pub use status_list::{RiderStatus, StatusBits, StatusList};
 pub use time::UnixTime;
 pub use time_token::TimeToken;
 pub use trust_list::TrustList;
-pub use verify::{Accepted, GateContext, Policy, Rejection, TrustState, verify};
+pub use verify::{Accepted, GateContext, Policy, Rejection, SiteBans, TrustState, verify};

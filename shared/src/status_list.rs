@@ -113,18 +113,19 @@ impl StatusBits {
         true
     }
 
-    /// The status at `index`. An index past the end belongs to a rider registered after the
-    /// list was made, who cannot have been revoked in it: valid.
+    /// The status at `index`, or `None` for an index past the end of the list.
+    ///
+    /// The draft makes an index out of range an error, not "valid": the list may have been
+    /// cut short, so nothing is known of that rider. The issuer pads the list so that riders
+    /// registered since it was signed still fall inside it.
     #[must_use]
-    pub fn status(&self, index: u32) -> RiderStatus {
+    pub fn status(&self, index: u32) -> Option<RiderStatus> {
         let bits = usize::from(self.bits);
         let index = index as usize;
-        let Some(byte) = self.bytes.get(index * bits / 8) else {
-            return RiderStatus::Valid;
-        };
+        let byte = self.bytes.get(index * bits / 8)?;
         let shift = (index * bits) % 8;
         let mask = ((1u16 << bits) - 1) as u8;
-        RiderStatus::from_value((byte >> shift) & mask)
+        Some(RiderStatus::from_value((byte >> shift) & mask))
     }
 
     fn compress(&self) -> Vec<u8> {
@@ -283,18 +284,20 @@ mod tests {
         assert!(bits.set(5, RiderStatus::Revoked));
         // Entries 0..4 in byte 0: 01 at bits 0-1 and 10 at bits 6-7.
         assert_eq!(bits.bytes, vec![0b1000_0001, 0b0000_0100]);
-        assert_eq!(bits.status(0), RiderStatus::Revoked);
-        assert_eq!(bits.status(1), RiderStatus::Valid);
-        assert_eq!(bits.status(3), RiderStatus::Suspended);
-        assert_eq!(bits.status(5), RiderStatus::Revoked);
+        assert_eq!(bits.status(0), Some(RiderStatus::Revoked));
+        assert_eq!(bits.status(1), Some(RiderStatus::Valid));
+        assert_eq!(bits.status(3), Some(RiderStatus::Suspended));
+        assert_eq!(bits.status(5), Some(RiderStatus::Revoked));
         assert!(bits.set(5, RiderStatus::Valid));
-        assert_eq!(bits.status(5), RiderStatus::Valid);
+        assert_eq!(bits.status(5), Some(RiderStatus::Valid));
     }
 
     #[test]
-    fn an_index_past_the_end_is_a_rider_newer_than_the_list() {
+    fn an_index_past_the_end_is_unknown_not_valid() {
         let bits = StatusBits::new(4);
-        assert_eq!(bits.status(1_000_000), RiderStatus::Valid);
+        assert_eq!(bits.status(3), Some(RiderStatus::Valid));
+        assert_eq!(bits.status(4), None);
+        assert_eq!(bits.status(1_000_000), None);
     }
 
     #[test]

@@ -4,6 +4,10 @@
 //! Checks run in a fixed order, cheapest refusal of forged input first:
 //! format → key id → signature → claims → clock → key window → validity window →
 //! list freshness → revocation → site ban → site binding → replay.
+//!
+//! Whatever the gate cannot vouch for fails closed with its own reason: a status list that
+//! does not cover the rider, bans that no longer verify, lists too old to decide on. Those
+//! reasons ask the guard to check by hand; they never read as "allow".
 
 use std::collections::{BTreeSet, HashSet};
 
@@ -46,19 +50,42 @@ impl Default for Policy {
     }
 }
 
+/// What the gate knows of its site's bans.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SiteBans {
+    /// The riders banned, from a site bundle that verifies against the trust list held.
+    Verified(BTreeSet<RiderId>),
+    /// The gate holds no site bundle that verifies (its signing key left the trust list, the
+    /// bytes are damaged, or none was ever fetched): no rider can be cleared of a ban.
+    Unverifiable,
+}
+
+impl SiteBans {
+    /// No rider banned, from a verified bundle.
+    #[must_use]
+    pub fn none() -> Self {
+        Self::Verified(BTreeSet::new())
+    }
+}
+
 /// Where and under what rules the gate verifies, including what it has already seen.
 #[derive(Clone, Debug)]
 pub struct GateContext {
     /// The site this gate belongs to.
     pub site: SiteId,
-    /// Riders the site has banned.
-    pub banned: BTreeSet<RiderId>,
+    /// What the gate knows of the site's bans.
+    pub bans: SiteBans,
     /// Ids of codes already accepted at this gate and not yet expired.
     pub seen: HashSet<CodeId>,
     /// The earliest time the gate's clock may read: a time it has trusted before.
     pub clock_floor: Option<UnixTime>,
     /// The latest time the gate's clock may read, when the gate can bound it.
     pub clock_ceiling: Option<UnixTime>,
+    /// The gate's best estimate of the true time (the issuer's signed time carried forward
+    /// by a clock that cannot be set), when it has one. Validity windows and list ages are
+    /// judged by it rather than by the wall clock, so a wall clock that strays within the
+    /// tolerance cannot stretch a code's life.
+    pub true_time: Option<UnixTime>,
     /// Time limits.
     pub policy: Policy,
 }
@@ -69,10 +96,11 @@ impl GateContext {
     pub fn new(site: SiteId) -> Self {
         Self {
             site,
-            banned: BTreeSet::new(),
+            bans: SiteBans::none(),
             seen: HashSet::new(),
             clock_floor: None,
             clock_ceiling: None,
+            true_time: None,
             policy: Policy::default(),
         }
     }
@@ -186,6 +214,22 @@ pub enum Rejection {
         /// The pass.
         pass: Box<Pass>,
     },
+    /// The rider's status index lies past the end of the gate's status list: nothing is
+    /// known of their standing, so a guard must check by hand.
+    #[error("status index {} is past the end of the status list ({len} entries)", pass.status_index)]
+    StatusUnknown {
+        /// Entries the gate's status list holds.
+        len: usize,
+        /// The pass.
+        pass: Box<Pass>,
+    },
+    /// The gate's ban list does not verify, so it cannot clear the rider of a ban; a guard
+    /// must check by hand until the next sync brings a bundle that verifies.
+    #[error("the site's ban list does not verify against the trust list; rider {} cannot be cleared", pass.rider)]
+    BansUnverifiable {
+        /// The pass.
+        pass: Box<Pass>,
+    },
     /// This site has banned the rider.
     #[error("rider {} is banned at this site", pass.rider)]
     BannedAtSite {
@@ -224,6 +268,8 @@ impl Rejection {
             Rejection::ListsTooStale { .. } => "lists_too_stale",
             Rejection::Revoked { .. } => "revoked",
             Rejection::Suspended { .. } => "suspended",
+            Rejection::StatusUnknown { .. } => "status_unknown",
+            Rejection::BansUnverifiable { .. } => "bans_unverifiable",
             Rejection::BannedAtSite { .. } => "banned_at_site",
             Rejection::WrongSite { .. } => "wrong_site",
             Rejection::Replayed { .. } => "replayed",
@@ -245,6 +291,8 @@ impl Rejection {
             | Rejection::ListsTooStale { pass, .. }
             | Rejection::Revoked { pass }
             | Rejection::Suspended { pass }
+            | Rejection::StatusUnknown { pass, .. }
+            | Rejection::BansUnverifiable { pass }
             | Rejection::BannedAtSite { pass }
             | Rejection::WrongSite { pass, .. }
             | Rejection::Replayed { pass } => Some(pass),
@@ -253,7 +301,7 @@ impl Rejection {
 }
 
 /// Every reason code [`Rejection::code`] can return, in check order.
-pub const REJECTION_CODES: [&str; 14] = [
+pub const REJECTION_CODES: [&str; 16] = [
     "malformed",
     "unsupported_version",
     "unknown_key",
@@ -265,6 +313,8 @@ pub const REJECTION_CODES: [&str; 14] = [
     "lists_too_stale",
     "revoked",
     "suspended",
+    "status_unknown",
+    "bans_unverifiable",
     "banned_at_site",
     "wrong_site",
     "replayed",
@@ -289,6 +339,14 @@ pub fn rejection_words(code: &str) -> (&'static str, &'static str) {
         "lists_too_stale" => ("名单过期请人工核验", "lists too old; check by hand"),
         "revoked" => ("已吊销", "revoked"),
         "suspended" => ("已暂停", "suspended"),
+        "status_unknown" => (
+            "名单未收录此骑手，请人工核验",
+            "rider not in this gate's list; check by hand",
+        ),
+        "bans_unverifiable" => (
+            "禁入名单无法核验，请人工核验",
+            "ban list cannot be verified; check by hand",
+        ),
         "banned_at_site" => ("已被本小区禁止", "banned at this site"),
         "wrong_site" => ("非本小区通行码", "code is for another site"),
         "replayed" => ("二维码已使用", "code already used"),
@@ -356,6 +414,9 @@ pub fn verify(
             pass: Box::new(pass),
         });
     }
+    // From here on, time is the best estimate the gate has: the clock check above only says
+    // the wall clock is believable, not that it is exact.
+    let now = gate.true_time.unwrap_or(now);
     if now.plus(skew) < pass.not_before {
         return Err(Rejection::NotYetValid {
             pass: Box::new(pass),
@@ -380,22 +441,36 @@ pub fn verify(
         });
     }
     match status.bits.status(pass.status_index) {
-        RiderStatus::Valid => {}
-        RiderStatus::Revoked => {
+        Some(RiderStatus::Valid) => {}
+        Some(RiderStatus::Revoked) => {
             return Err(Rejection::Revoked {
                 pass: Box::new(pass),
             });
         }
-        RiderStatus::Suspended => {
+        Some(RiderStatus::Suspended) => {
             return Err(Rejection::Suspended {
                 pass: Box::new(pass),
             });
         }
+        None => {
+            return Err(Rejection::StatusUnknown {
+                len: status.bits.len(),
+                pass: Box::new(pass),
+            });
+        }
     }
-    if gate.banned.contains(&pass.rider) {
-        return Err(Rejection::BannedAtSite {
-            pass: Box::new(pass),
-        });
+    match &gate.bans {
+        SiteBans::Unverifiable => {
+            return Err(Rejection::BansUnverifiable {
+                pass: Box::new(pass),
+            });
+        }
+        SiteBans::Verified(banned) if banned.contains(&pass.rider) => {
+            return Err(Rejection::BannedAtSite {
+                pass: Box::new(pass),
+            });
+        }
+        SiteBans::Verified(_) => {}
     }
     if pass.site.is_some_and(|site| site != gate.site) {
         return Err(Rejection::WrongSite {

@@ -18,8 +18,8 @@ use std::path::{Path, PathBuf};
 use common::{Fixture, GATE_SITE, REVOKED_INDEX, SUSPENDED_INDEX, T0};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::{
-    CodeId, GateContext, KeyPair, Pass, RiderId, SiteBundle, SiteId, StatusList, TimeToken,
-    TrustList, TrustState, UnixTime, qr_text, verify,
+    CodeId, GateContext, KeyPair, Pass, RiderId, SiteBans, SiteBundle, SiteId, StatusList,
+    TimeToken, TrustList, TrustState, UnixTime, qr_text, verify,
 };
 
 fn vectors_dir() -> PathBuf {
@@ -34,6 +34,8 @@ struct Vector {
     banned: Option<String>,
     seen: Option<CodeId>,
     clock_floor: Option<UnixTime>,
+    true_time: Option<UnixTime>,
+    bans_unverifiable: bool,
     code: String,
 }
 
@@ -46,6 +48,8 @@ impl Vector {
             banned: None,
             seen: None,
             clock_floor: None,
+            true_time: None,
+            bans_unverifiable: false,
             code,
         }
     }
@@ -64,6 +68,12 @@ impl Vector {
         }
         if let Some(f) = &self.clock_floor {
             out += &format!("clock-floor: {f}\n");
+        }
+        if let Some(t) = &self.true_time {
+            out += &format!("true-time: {t}\n");
+        }
+        if self.bans_unverifiable {
+            out += "bans: unverifiable\n";
         }
         out += &format!("code: {}\n", self.code);
         out
@@ -203,7 +213,39 @@ fn generate() -> BTreeMap<String, String> {
     ));
     vectors.push(Vector {
         seen: Some(valid.code_id),
-        ..Vector::new("replayed", "deny replayed", in_window, valid_text)
+        ..Vector::new("replayed", "deny replayed", in_window, valid_text.clone())
+    });
+    // Added with the fail-closed rules; the vectors above are unchanged.
+    let unlisted = Pass {
+        status_index: 100_000,
+        ..valid.clone()
+    };
+    vectors.push(Vector::new(
+        "status-unknown",
+        "deny status_unknown",
+        in_window,
+        mint(&unlisted, &fx.current),
+    ));
+    vectors.push(Vector {
+        bans_unverifiable: true,
+        ..Vector::new(
+            "bans-unverifiable",
+            "deny bans_unverifiable",
+            in_window,
+            valid_text.clone(),
+        )
+    });
+    // The wall clock reads 290 s behind the gate's trusted estimate (within a 300 s
+    // tolerance), which would keep a code alive 160 s past its expiry: the estimate decides.
+    let true_time = valid.expires_at.plus(160);
+    vectors.push(Vector {
+        true_time: Some(true_time),
+        ..Vector::new(
+            "expired-by-true-time",
+            "deny expired",
+            true_time.plus(-290),
+            valid_text,
+        )
     });
 
     let mut files = BTreeMap::new();
@@ -311,8 +353,14 @@ fn every_vector_gets_its_expected_verdict() {
             .collect();
         let mut gate = GateContext::new(SiteId(fields["site"].parse().unwrap()));
         if let Some(b) = fields.get("banned") {
-            gate.banned.insert(b.parse::<RiderId>().unwrap());
+            gate.bans = SiteBans::Verified([b.parse::<RiderId>().unwrap()].into());
         }
+        if fields.get("bans") == Some(&"unverifiable") {
+            gate.bans = SiteBans::Unverifiable;
+        }
+        gate.true_time = fields
+            .get("true-time")
+            .map(|t| UnixTime(t.parse().unwrap()));
         if let Some(s) = fields.get("seen") {
             gate.seen = HashSet::from([s.parse::<CodeId>().unwrap()]);
         }

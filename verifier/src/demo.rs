@@ -236,7 +236,7 @@ pub fn walkthrough(lang: Lang, keep: Option<&Path>) -> Result<()> {
         "李** gets a code; the platform then revokes 李**, the property bans 王**; the gate syncs",
     );
     let (_, before_revocation) = issuer.mint(&li.id, None, wall_clock())?;
-    issuer.set_rider_status(&li.id, RiderStatus::Revoked, wall_clock())?;
+    issuer.set_regulator_status(&li.id, RiderStatus::Revoked, wall_clock())?;
     issuer.ban(home, &wang.id, "多次超速骑行", wall_clock())?;
     let report = sync::sync(&mut gate, DEFAULT_TIMEOUT, wall_clock())?;
     say.note(
@@ -376,8 +376,8 @@ impl DemoWorld {
         let revoked = add("demo-2", "李大伟")?;
         let banned = add("demo-3", "王强")?;
         let suspended = add("demo-4", "赵敏")?;
-        issuer.set_rider_status(&revoked, RiderStatus::Revoked, now)?;
-        issuer.set_rider_status(&suspended, RiderStatus::Suspended, now)?;
+        issuer.set_regulator_status(&revoked, RiderStatus::Revoked, now)?;
+        issuer.set_regulator_status(&suspended, RiderStatus::Suspended, now)?;
         issuer.ban(home, &banned, "多次超速骑行", now)?;
         let state = root.join("gate");
         let gate = sync::enroll(&state, &server.url(), &token, DEFAULT_TIMEOUT, wall_clock())?;

@@ -69,6 +69,9 @@ pub enum GateError {
     /// The denied entry was already overridden.
     #[error("that entry was already overridden")]
     AlreadyOverridden,
+    /// Another process on the same gate state accepted this code first.
+    #[error("code {0} was accepted by another process on this gate first")]
+    AlreadySeen(String),
     /// What the guard entered is not acceptable.
     #[error("{0}")]
     Input(String),

@@ -5,8 +5,13 @@
 //! the local database. Every check is logged, whatever the verdict, before it is returned
 //! (docs in `store`). A sync running beside the gate (its own connection) is noticed through
 //! SQLite's data version, and the lists are reloaded and verified again.
+//!
+//! One rule for every signed thing the gate caches: it is verified against the trust list
+//! held whenever either changes, and what no longer verifies is not used. The gate then fails
+//! closed for what it covered (no status list: `lists_too_stale`; no ban list:
+//! `bans_unverifiable`), says so in its status, and the next sync fetches it afresh.
 
-use std::collections::{BTreeSet, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -14,8 +19,8 @@ use uuid::Uuid;
 use xiaoge_pass::api::{Decision, Entry, EntryMethod, ManualEntry};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::{
-    GateContext, Pass, Policy, RiderId, SiteBundle, StatusList, TrustList, TrustState, UnixTime,
-    verify,
+    GateContext, Pass, Policy, RiderId, SiteBans, SiteBundle, StatusList, TrustList, TrustState,
+    UnixTime, verify,
 };
 
 use crate::clock::{self, ClockCheck, ClockReading, TrustedTime};
@@ -69,22 +74,57 @@ impl GatePolicy {
         }
     }
 
-    /// Refuses limits that make no sense (the hard limit before the soft one, negatives).
+    /// Refuses limits that make no sense or would open the gate: negatives, the hard limit
+    /// before the soft one, and values past the bounds below, each named with its bounds.
     pub fn check(&self) -> Result<()> {
-        let ok = self.clock_skew >= 0
-            && self.clock_tolerance >= 0
-            && 0 < self.stale_after
-            && self.stale_after <= self.too_stale_after
-            && self.keep_synced_days >= 1;
-        if ok {
-            Ok(())
-        } else {
-            Err(GateError::Input(
-                "policy needs 0 <= skew, 0 <= tolerance, 0 < stale-after <= too-stale-after, keep-days >= 1".into(),
-            ))
+        let bounds: [(&str, i64, i64, i64); 5] = [
+            ("clock skew", self.clock_skew, 0, MAX_CLOCK_SKEW),
+            (
+                "clock tolerance",
+                self.clock_tolerance,
+                0,
+                MAX_CLOCK_TOLERANCE,
+            ),
+            ("stale-after", self.stale_after, 1, MAX_TOO_STALE_AFTER),
+            (
+                "too-stale-after",
+                self.too_stale_after,
+                1,
+                MAX_TOO_STALE_AFTER,
+            ),
+            ("keep-days", self.keep_synced_days, 1, MAX_KEEP_SYNCED_DAYS),
+        ];
+        for (name, value, min, max) in bounds {
+            if !(min..=max).contains(&value) {
+                return Err(GateError::Input(format!(
+                    "policy {name} {value} is out of bounds: it must be {min} to {max}{}",
+                    if name == "keep-days" {
+                        " days"
+                    } else {
+                        " seconds"
+                    }
+                )));
+            }
         }
+        if self.stale_after > self.too_stale_after {
+            return Err(GateError::Input(format!(
+                "policy stale-after {} s must not exceed too-stale-after {} s",
+                self.stale_after, self.too_stale_after
+            )));
+        }
+        Ok(())
     }
 }
+
+/// The most clock skew a policy may allow: a code lives two minutes, so more would double it.
+pub const MAX_CLOCK_SKEW: i64 = 120;
+/// The most the wall clock may stray from the trusted estimate before it is not believed.
+pub const MAX_CLOCK_TOLERANCE: i64 = 3600;
+/// The oldest status list a policy may decide on: a fortnight, past which a revocation could
+/// go unseen for longer than any rider's suspension.
+pub const MAX_TOO_STALE_AFTER: i64 = 14 * 86_400;
+/// The longest synced entries may be kept on a gate.
+pub const MAX_KEEP_SYNCED_DAYS: i64 = 366;
 
 /// The rider as a verdict shows them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -153,8 +193,12 @@ pub struct GateStatus {
     pub clock_offset: Option<i64>,
     /// What the gate makes of its clock.
     pub clock: ClockCheck,
-    /// Riders this site has banned, as of the last site bundle.
-    pub banned_riders: usize,
+    /// Riders this site has banned, as of the last site bundle that verifies; `None` when
+    /// the gate holds no bundle that verifies (riders then need a guard's check).
+    pub banned_riders: Option<usize>,
+    /// Cached lists the gate holds (or lacks) but cannot verify against its trust list: they
+    /// are not used, and the next sync fetches them afresh.
+    pub unverified: Vec<ListName>,
     /// The time limits in force.
     pub policy: GatePolicy,
 }
@@ -165,7 +209,8 @@ pub struct Gate {
     store: Store,
     enrollment: Enrollment,
     trust: Option<TrustState>,
-    banned: BTreeSet<RiderId>,
+    bans: SiteBans,
+    unverified: Vec<ListName>,
     policy: GatePolicy,
     data_version: i64,
 }
@@ -182,7 +227,8 @@ impl Gate {
             store,
             enrollment,
             trust: None,
-            banned: BTreeSet::new(),
+            bans: SiteBans::Unverifiable,
+            unverified: Vec::new(),
             policy: GatePolicy::default(),
             data_version: 0,
         };
@@ -283,11 +329,16 @@ impl Gate {
         self.trust.as_ref().map(|t| &t.trust_list)
     }
 
+    /// Whether the cached `list` verified against the trust list held at the last reload.
+    #[must_use]
+    pub fn verifies(&self, list: ListName) -> bool {
+        !self.unverified.contains(&list)
+    }
+
     /// Rebuilds the in-memory state from the database, verifying every list again.
     ///
-    /// A list that no longer verifies (a damaged database) is dropped, so verdicts become
-    /// `lists_too_stale` until the next sync instead of trusting unverified bytes. The site's
-    /// bans come from the site bundle, checked the same way.
+    /// A list that does not verify (its signing key left the trust list, or damaged bytes) is
+    /// not used: verdicts fail closed for what it covered until a sync brings one that does.
     pub(crate) fn reload(&mut self) -> Result<()> {
         self.data_version = self.store.data_version()?;
         if let Some(json) = self.store.meta(META_POLICY)? {
@@ -295,31 +346,42 @@ impl Gate {
         }
         let root = public_key_from_bytes(&self.enrollment.root_public_key)
             .map_err(|e| GateError::Corrupt(format!("pinned root key: {e}")))?;
-        let trust_list = self
-            .store
-            .list(ListName::Trust)?
-            .and_then(|l| TrustList::open(&l.bytes, &root).ok());
+        let mut unverified = Vec::new();
+        let trust_list = self.store.list(ListName::Trust)?.and_then(|l| {
+            let opened = TrustList::open(&l.bytes, &root).ok();
+            if opened.is_none() {
+                unverified.push(ListName::Trust);
+            }
+            opened
+        });
         let site = self.enrollment.site_id;
-        self.banned = trust_list
-            .as_ref()
-            .and_then(|t| {
-                let bytes = self.store.list(ListName::Site).ok().flatten()?.bytes;
-                SiteBundle::open(&bytes, t).ok().filter(|b| b.site == site)
-            })
-            .map(|b| b.banned.into_iter().collect())
-            .unwrap_or_default();
-        self.trust = trust_list.map(|trust_list| {
-            let status_list = self
-                .store
-                .list(ListName::Status)
+        let bundle = self.store.list(ListName::Site)?;
+        let bans = trust_list.as_ref().zip(bundle.as_ref()).and_then(|(t, l)| {
+            SiteBundle::open(&l.bytes, t)
                 .ok()
-                .flatten()
+                .filter(|b| b.site == site)
+        });
+        self.bans = match bans {
+            Some(b) => SiteBans::Verified(b.banned.into_iter().collect()),
+            None => {
+                unverified.push(ListName::Site);
+                SiteBans::Unverifiable
+            }
+        };
+        let status = self.store.list(ListName::Status)?;
+        self.trust = trust_list.map(|trust_list| {
+            let status_list = status
+                .as_ref()
                 .and_then(|l| StatusList::open(&l.bytes, &trust_list).ok());
+            if status.is_some() && status_list.is_none() {
+                unverified.push(ListName::Status);
+            }
             TrustState {
                 trust_list,
                 status_list,
             }
         });
+        self.unverified = unverified;
         Ok(())
     }
 
@@ -361,9 +423,10 @@ impl Gate {
             .collect();
         Ok(GateContext {
             seen,
-            banned: self.banned.clone(),
+            bans: self.bans.clone(),
             clock_floor: clock.floor,
             clock_ceiling: clock.ceiling,
+            true_time: clock.estimate,
             policy: self.policy.verify_policy(),
             ..GateContext::new(self.enrollment.site_id)
         })
@@ -445,20 +508,46 @@ impl Gate {
                 )
             }
         };
+        match self.log_scan(&verdict, reading, &clock, seen) {
+            // Another process on this state accepted the code between our look at the seen
+            // codes and our write: it is a replay here, and is logged as one.
+            Err(GateError::AlreadySeen(code)) => {
+                let replayed = Verdict {
+                    verdict: Decision::Deny,
+                    reason: Some("replayed"),
+                    detail: Some(format!(
+                        "code {code} was accepted by another process on this gate first"
+                    )),
+                    stale: false,
+                    ..verdict
+                };
+                self.log_scan(&replayed, reading, &clock, None)?;
+                Ok(replayed)
+            }
+            other => other.map(|()| verdict),
+        }
+    }
+
+    fn log_scan(
+        &mut self,
+        verdict: &Verdict,
+        reading: &ClockReading,
+        clock: &ClockCheck,
+        seen: Option<(xiaoge_pass::CodeId, UnixTime)>,
+    ) -> Result<()> {
         let logged = LoggedEntry {
             entry: Entry {
                 decision: verdict.verdict,
                 reason: verdict.reason.map(str::to_owned),
                 rider: verdict.rider.as_ref().map(|r| r.id.clone()),
                 code_id: verdict.code_id.clone(),
-                ..self.entry(entry_id, reading, &clock, EntryMethod::Scan)
+                ..self.entry(verdict.entry_id, reading, clock, EntryMethod::Scan)
             },
             rider_name: verdict.rider.as_ref().map(|r| r.name.clone()),
             platform: verdict.rider.as_ref().map(|r| r.platform.clone()),
             synced_at: None,
         };
-        self.store.record(&logged, seen)?;
-        Ok(verdict)
+        self.store.record(&logged, seen)
     }
 
     /// Logs a rider without a code, registered by hand by the guard, as let in.
@@ -559,7 +648,11 @@ impl Gate {
             freshness,
             clock_offset: meta_int(META_CLOCK_OFFSET)?,
             clock: self.clock(reading)?,
-            banned_riders: self.banned.len(),
+            banned_riders: match &self.bans {
+                SiteBans::Verified(b) => Some(b.len()),
+                SiteBans::Unverifiable => None,
+            },
+            unverified: self.unverified.clone(),
             policy: self.policy,
         })
     }

@@ -36,6 +36,8 @@ pub struct Strings {
     pub waiting_upload: &'static str,
     /// Status strip: lists label.
     pub lists: &'static str,
+    /// Status strip: the site's ban list cannot be verified (every rider needs a check).
+    pub bans_unverifiable: &'static str,
     /// Lists fresh.
     pub lists_fresh: &'static str,
     /// Lists stale.
@@ -150,6 +152,7 @@ pub const ZH: Strings = Strings {
     never: "从未",
     waiting_upload: "待上传",
     lists: "名单",
+    bans_unverifiable: "禁入名单无法核验",
     lists_fresh: "最新",
     lists_stale: "待更新",
     lists_too_stale: "已过期",
@@ -214,6 +217,7 @@ pub const EN: Strings = Strings {
     never: "never",
     waiting_upload: "To upload",
     lists: "Lists",
+    bans_unverifiable: "ban list unverifiable",
     lists_fresh: "fresh",
     lists_stale: "stale",
     lists_too_stale: "too old",

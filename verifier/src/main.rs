@@ -16,6 +16,7 @@ use xiaoge_gate::frames::{FrameSource, ImageFiles, SourceKind, read_image};
 use xiaoge_gate::gate::{GatePolicy, Verdict};
 use xiaoge_gate::i18n::{self, Lang};
 use xiaoge_gate::scanner::{ScanEvent, Scanner};
+use xiaoge_gate::store::ListName;
 use xiaoge_gate::sync::{DEFAULT_TIMEOUT, Schedule, Window, WorkerEvent};
 use xiaoge_gate::{Gate, decode, sync};
 use xiaoge_pass::UnixTime;
@@ -768,7 +769,20 @@ fn print_status(gate: &mut Gate, json: bool) -> Result<()> {
         ago(status.status_list_issued_at),
         status.freshness
     );
-    println!("site bans   {} riders", status.banned_riders);
+    match status.banned_riders {
+        Some(n) => println!("site bans   {n} riders"),
+        None => println!(
+            "site bans   UNVERIFIABLE: every rider needs a guard's check until the next sync"
+        ),
+    }
+    for list in &status.unverified {
+        let name = match list {
+            ListName::Trust => "trust list",
+            ListName::Status => "status list",
+            ListName::Site => "site bundle",
+        };
+        println!("warning     the {name} held does not verify; the next sync fetches it afresh");
+    }
     let clock = match status.clock.state {
         clock::ClockState::Unchecked => "not checked yet (no sync since enrollment)".to_owned(),
         clock::ClockState::Trusted { offset } => {

@@ -67,7 +67,8 @@ const MIGRATIONS: &[&str] = &[
 ];
 
 /// Which cached list.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum ListName {
     /// The trust list.
     Trust,
@@ -344,10 +345,28 @@ impl Store {
     }
 
     /// Logs an entry and, for an accepted code, records it as seen: one durable transaction.
+    ///
+    /// The seen mark is written first, inside the write lock, so that of two processes on one
+    /// gate state (a kiosk and a second scanner) only one can accept a code: the other gets
+    /// [`GateError::AlreadySeen`] and nothing is written.
     pub fn record(&mut self, entry: &LoggedEntry, seen: Option<(CodeId, UnixTime)>) -> Result<()> {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        if let Some((code, expires_at)) = seen {
+            tx.execute(
+                "INSERT INTO seen_codes (code_id, expires_at) VALUES (?1, ?2)",
+                params![code.to_string(), expires_at.0],
+            )
+            .map_err(|err| match err {
+                rusqlite::Error::SqliteFailure(f, _)
+                    if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                {
+                    GateError::AlreadySeen(code.to_string())
+                }
+                other => GateError::Store(other),
+            })?;
+        }
         let e = &entry.entry;
         let manual = e
             .manual
@@ -382,12 +401,6 @@ impl Store {
             }
             other => GateError::Store(other),
         })?;
-        if let Some((code, expires_at)) = seen {
-            tx.execute(
-                "INSERT OR REPLACE INTO seen_codes (code_id, expires_at) VALUES (?1, ?2)",
-                params![code.to_string(), expires_at.0],
-            )?;
-        }
         tx.commit()?;
         Ok(())
     }

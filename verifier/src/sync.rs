@@ -439,12 +439,13 @@ fn refresh_list(
         ListName::Trust | ListName::Status => None,
     };
     let held = gate.store().list(name)?;
-    let fetched = client.get_list(
-        path,
-        held.as_ref().and_then(|l| l.etag.as_deref()),
-        limit,
-        signer,
-    )?;
+    // A held copy that no longer verifies (its signing key left the trust list) is asked
+    // for afresh: its ETag would only bring a 304 and keep the gate failing closed.
+    let etag = held
+        .as_ref()
+        .filter(|_| gate.verifies(name))
+        .and_then(|l| l.etag.as_deref());
+    let fetched = client.get_list(path, etag, limit, signer)?;
     let Fetched::Fresh { bytes, etag } = fetched else {
         gate.store().touch_list(name, now)?;
         return Ok(false);

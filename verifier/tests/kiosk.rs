@@ -64,10 +64,10 @@ impl World {
         let suspended = rider("mt-3", "赵敏");
         let banned = rider("mt-4", "王强");
         issuer
-            .set_rider_status(&revoked, RiderStatus::Revoked, now)
+            .set_regulator_status(&revoked, RiderStatus::Revoked, now)
             .expect("revoke");
         issuer
-            .set_rider_status(&suspended, RiderStatus::Suspended, now)
+            .set_regulator_status(&suspended, RiderStatus::Suspended, now)
             .expect("suspend");
         issuer.ban(home, &banned, "逆行", now).expect("ban");
         let (_, token) = issuer.add_gate(home, "东门", now).expect("gate");

@@ -1,7 +1,13 @@
-//! Signing keys and the signed lists: rotation, the trust list, the status list.
+//! Signing keys and the signed lists: rotation, revocation, the trust list, the status list.
+//!
+//! A key's life: **announced** (in the trust list, not signing yet) → **signing** →
+//! **retiring** (no longer signing, kept while codes it signed may still be shown) →
+//! **retired** (out of the list). Two exits skip the rest: an emergency rotation
+//! **supersedes** a key announced for later than the new key's start, and `keys revoke`
+//! **revokes** a compromised key at once. Every list is opened as a gate would open it before
+//! it is published, so the issuer never publishes what its own gates would refuse.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use serde::Serialize;
 use xiaoge_pass::keys::public_key_from_bytes;
@@ -14,7 +20,7 @@ use super::{Issuer, SignedList, lock};
 use crate::error::{IssuerError, Result};
 use crate::keyfile;
 use crate::secrets;
-use crate::store::SigningKeyRow;
+use crate::store::{SigningKeyRow, Withdrawal};
 
 /// Days a new key is announced in the trust list before it signs anything: a gate that syncs
 /// at least weekly always holds the key before it meets a code signed with it.
@@ -24,15 +30,53 @@ pub(super) const OPEN_ENDED: UnixTime = UnixTime(i64::MAX / 2);
 /// How long a status list is reused before it is signed again, in seconds. It is also the
 /// list's `ttl`, and it bounds how stale a freshly synced gate's list can be.
 pub const STATUS_LIST_REFRESH: i64 = 300;
-/// How long the signing keys read from the database are reused.
-const KEY_ROWS_TTL: Duration = Duration::from_secs(30);
 /// A retired key stays in the trust list this long after its last code expired.
 const RETIRED_KEY_GRACE: i64 = 86_400;
 
 pub(super) struct CachedStatusList {
-    epoch: i64,
+    status_epoch: i64,
+    keys_epoch: i64,
     built_at: UnixTime,
     list: Arc<SignedList>,
+}
+
+/// The signing keys' rows as last read, with the keys epoch they were read at.
+pub(super) struct CachedKeyRows {
+    epoch: i64,
+    rows: Arc<Vec<SigningKeyRow>>,
+}
+
+/// Where a signing key is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyState {
+    /// In the trust list, signing only later.
+    Announced,
+    /// Signing now.
+    Signing,
+    /// No longer signing; kept while the codes it signed may still be shown.
+    Retiring,
+    /// Out of the trust list at the end of its life.
+    Retired,
+    /// Replaced by an emergency rotation before it ever signed.
+    Superseded,
+    /// Withdrawn as compromised: gates refuse what it signed after their next sync.
+    Revoked,
+}
+
+impl KeyState {
+    /// The word `keys list` prints.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            KeyState::Announced => "announced",
+            KeyState::Signing => "signing",
+            KeyState::Retiring => "retiring",
+            KeyState::Retired => "retired",
+            KeyState::Superseded => "superseded",
+            KeyState::Revoked => "revoked",
+        }
+    }
 }
 
 /// A signing key as `keys list` shows it.
@@ -44,8 +88,20 @@ pub struct KeyStatus {
     pub valid_from: UnixTime,
     /// Last second it may sign, if a successor has been announced.
     pub valid_until: Option<UnixTime>,
-    /// `announced`, `signing`, `retiring` (codes it signed may still be shown) or `retired`.
-    pub state: &'static str,
+    /// Where it is in its life.
+    pub state: KeyState,
+    /// When it was superseded or revoked, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<UnixTime>,
+}
+
+/// What `keys revoke` did.
+#[derive(Clone, Debug, Serialize)]
+pub struct Revocation {
+    /// The revoked key.
+    pub revoked: KeyStatus,
+    /// The key made to sign from now on, when the revoked one was signing.
+    pub replacement: Option<KeyStatus>,
 }
 
 impl Issuer {
@@ -63,30 +119,29 @@ impl Issuer {
                 public_key: key.public().as_bytes().to_vec(),
                 valid_from,
                 valid_until,
+                withdrawn: None,
             },
             now,
         )?;
-        self.forget_key_rows();
         self.publish_trust_list(now)
     }
 
-    /// The signing keys' rows, read from the database at most every [`KEY_ROWS_TTL`]: keys
-    /// are announced days before they sign, so a rotation made by another process reaches a
-    /// running server in time, and minting does not query them on every code.
+    /// The signing keys' rows, read again whenever any process changed a key (the keys
+    /// epoch moved): a rotation or revocation made by the CLI is used at the next signature.
     fn key_rows(&self) -> Result<Arc<Vec<SigningKeyRow>>> {
+        let epoch = self.store.keys_epoch()?;
         let mut cache = lock(&self.key_rows);
-        if let Some((read_at, rows)) = cache.as_ref()
-            && read_at.elapsed() < KEY_ROWS_TTL
+        if let Some(cached) = cache.as_ref()
+            && cached.epoch == epoch
         {
-            return Ok(Arc::clone(rows));
+            return Ok(Arc::clone(&cached.rows));
         }
         let rows = Arc::new(self.store.signing_keys()?);
-        *cache = Some((Instant::now(), Arc::clone(&rows)));
+        *cache = Some(CachedKeyRows {
+            epoch,
+            rows: Arc::clone(&rows),
+        });
         Ok(rows)
-    }
-
-    fn forget_key_rows(&self) {
-        *lock(&self.key_rows) = None;
     }
 
     fn key_path(&self, kid: KeyId) -> std::path::PathBuf {
@@ -97,6 +152,10 @@ impl Issuer {
 
     /// Makes a new signing key that starts signing `announce_days` from `now`; every older key
     /// stops signing then, and stays in the trust list until its last code has expired.
+    ///
+    /// A key announced to start at or after the new one's start never signs: it is superseded
+    /// and leaves the trust list, so an emergency rotation (`announce_days` 0) can never
+    /// produce a key whose window ends before it begins.
     pub fn rotate_keys(&self, announce_days: i64, now: UnixTime) -> Result<KeyStatus> {
         if !(0..=365).contains(&announce_days) {
             return Err(IssuerError::Invalid(format!(
@@ -104,21 +163,101 @@ impl Issuer {
             )));
         }
         let starts = now.plus(announce_days * 86_400);
+        self.new_key_from(starts, OPEN_ENDED, now)
+    }
+
+    /// Ends every live key's window at `starts` (superseding those not signing by then) and
+    /// adds a key signing from `starts` to `until`.
+    fn new_key_from(&self, starts: UnixTime, until: UnixTime, now: UnixTime) -> Result<KeyStatus> {
         for row in self.store.signing_keys()? {
-            self.store.end_signing_window(&row.kid, starts)?;
+            if row.withdrawn.is_some() {
+                continue;
+            }
+            if row.valid_from >= starts {
+                self.store
+                    .withdraw_signing_key(&row.kid, Withdrawal::Superseded, now)?;
+            } else {
+                self.store.end_signing_window(&row.kid, starts)?;
+            }
         }
-        self.forget_key_rows();
         let key = KeyPair::from_seed(secrets::random_bytes()?);
-        self.add_signing_key(&key, starts, OPEN_ENDED, now)?;
+        self.add_signing_key(&key, starts, until, now)?;
         Ok(key_status(
             &SigningKeyRow {
                 kid: key.kid().to_string(),
                 public_key: key.public().as_bytes().to_vec(),
                 valid_from: starts,
-                valid_until: OPEN_ENDED,
+                valid_until: until,
+                withdrawn: None,
             },
             now,
         ))
+    }
+
+    /// Revokes a compromised key: it leaves the trust list at once, so gates refuse every
+    /// code it signed from their next sync on, even codes whose validity has not ended.
+    ///
+    /// When it was the key signing now, a new key signs from now until the next announced
+    /// key takes over (or open-ended), so that riders get codes again at once; gates learn it
+    /// at their next sync.
+    pub fn revoke_key(&self, kid: &str, now: UnixTime) -> Result<Revocation> {
+        let rows = self.store.signing_keys()?;
+        let row = rows
+            .iter()
+            .find(|r| r.kid.eq_ignore_ascii_case(kid.trim()))
+            .ok_or_else(|| IssuerError::NotFound {
+                what: "signing key",
+                id: kid.to_owned(),
+            })?
+            .clone();
+        if let Some((at, why)) = row.withdrawn {
+            return Err(IssuerError::Conflict(format!(
+                "key {} was already {} at {at}",
+                row.kid,
+                why_word(why)
+            )));
+        }
+        let was_signing = key_status(&row, now).state == KeyState::Signing;
+        self.store
+            .withdraw_signing_key(&row.kid, Withdrawal::Revoked, now)?;
+        let replacement = if was_signing {
+            // The next announced key keeps its start; the replacement bridges until then.
+            let next = rows
+                .iter()
+                .filter(|r| r.withdrawn.is_none() && r.valid_from > now && r.kid != row.kid)
+                .map(|r| r.valid_from)
+                .min();
+            let key = KeyPair::from_seed(secrets::random_bytes()?);
+            let until = next.map_or(OPEN_ENDED, |n| n.plus(-1));
+            self.add_signing_key(&key, now, until, now)?;
+            Some(key_status(
+                &SigningKeyRow {
+                    kid: key.kid().to_string(),
+                    public_key: key.public().as_bytes().to_vec(),
+                    valid_from: now,
+                    valid_until: until,
+                    withdrawn: None,
+                },
+                now,
+            ))
+        } else {
+            self.publish_trust_list(now)?;
+            None
+        };
+        let revoked = self
+            .store
+            .signing_keys()?
+            .iter()
+            .find(|r| r.kid == row.kid)
+            .map(|r| key_status(r, now))
+            .ok_or_else(|| IssuerError::NotFound {
+                what: "signing key",
+                id: row.kid.clone(),
+            })?;
+        Ok(Revocation {
+            revoked,
+            replacement,
+        })
     }
 
     /// Every signing key and where it is in its life.
@@ -131,6 +270,8 @@ impl Issuer {
             .collect())
     }
 
+    /// Signs and stores the trust list as of `now`, after opening it as a gate would and
+    /// checking that a key may sign now.
     fn publish_trust_list(&self, now: UnixTime) -> Result<()> {
         let keys = self
             .store
@@ -143,21 +284,57 @@ impl Issuer {
                 Ok(IssuerKey::new(public, row.valid_from, row.valid_until))
             })
             .collect::<Result<Vec<_>>>()?;
+        let unpublishable = |problem: String| IssuerError::Unpublishable {
+            what: "trust list",
+            problem,
+        };
+        if !keys.iter().any(|k| k.may_sign_at(now)) {
+            return Err(unpublishable(format!(
+                "no key in it may sign at {now}; rotate with --announce-days 0"
+            )));
+        }
         let list = TrustList {
             issuer: self.name.clone(),
             issued_at: now,
             keys,
         };
-        self.store.set_trust_list(now, &list.sign(&self.root))
+        let bytes = list.sign(&self.root);
+        TrustList::open(&bytes, &self.root.public()).map_err(|e| unpublishable(e.to_string()))?;
+        self.store.set_trust_list(now, &bytes)
     }
 
-    /// The signing key for something issued at `at`: of the keys whose window holds `at`,
-    /// the newest.
+    /// The published trust list, opened as a gate opens it.
+    fn published_trust_list(&self) -> Result<TrustList> {
+        TrustList::open(&self.trust_list()?.bytes, &self.root.public()).map_err(|e| {
+            IssuerError::Unpublishable {
+                what: "trust list",
+                problem: format!("the stored trust list does not verify: {e}"),
+            }
+        })
+    }
+
+    /// Opens `bytes` as a gate would, against the published trust list, before they are
+    /// served: a list signed by a key the gates do not hold is never published.
+    pub(super) fn check_publishable<T>(
+        &self,
+        what: &'static str,
+        bytes: &[u8],
+        open: impl FnOnce(&[u8], &TrustList) -> std::result::Result<T, xiaoge_pass::ListError>,
+    ) -> Result<T> {
+        let trust = self.published_trust_list()?;
+        open(bytes, &trust).map_err(|e| IssuerError::Unpublishable {
+            what,
+            problem: e.to_string(),
+        })
+    }
+
+    /// The signing key for something issued at `at`: of the live keys whose window holds
+    /// `at`, the newest.
     pub(super) fn signing_key(&self, at: UnixTime) -> Result<Arc<KeyPair>> {
         let rows = self.key_rows()?;
         let row = rows
             .iter()
-            .filter(|k| k.valid_from <= at && at <= k.valid_until)
+            .filter(|k| k.withdrawn.is_none() && k.valid_from <= at && at <= k.valid_until)
             .max_by_key(|k| k.valid_from)
             .ok_or(IssuerError::NoSigningKey(at.0))?;
         let public = public_key_from_bytes(&row.public_key)
@@ -192,18 +369,24 @@ impl Issuer {
     /// The status list as of `now`: the cached one unless a status changed or it is older
     /// than [`STATUS_LIST_REFRESH`].
     pub fn status_list(&self, now: UnixTime) -> Result<Arc<SignedList>> {
-        let epoch = self.store.status_epoch()?;
+        let status_epoch = self.store.status_epoch()?;
+        // A key change may have withdrawn the key that signed the cached list.
+        let keys_epoch = self.store.keys_epoch()?;
         let mut cache = lock(&self.status_list);
         if let Some(c) = cache.as_ref() {
             let age = now.since(c.built_at);
-            if c.epoch == epoch && (0..STATUS_LIST_REFRESH).contains(&age) {
+            if c.status_epoch == status_epoch
+                && c.keys_epoch == keys_epoch
+                && (0..STATUS_LIST_REFRESH).contains(&age)
+            {
                 return Ok(Arc::clone(&c.list));
             }
         }
         let bytes = self.build_status_list(now)?;
         let signed = Arc::new(SignedList::new(bytes));
         *cache = Some(CachedStatusList {
-            epoch,
+            status_epoch,
+            keys_epoch,
             built_at: now,
             list: Arc::clone(&signed),
         });
@@ -223,7 +406,9 @@ impl Issuer {
             time: now,
             nonce,
         };
-        Ok(token.sign(&*self.signing_key(now)?))
+        let bytes = token.sign(&*self.signing_key(now)?);
+        self.check_publishable("time token", &bytes, TimeToken::open)?;
+        Ok(bytes)
     }
 
     /// Builds and signs the status list from the database.
@@ -246,31 +431,40 @@ impl Issuer {
             ttl: STATUS_LIST_REFRESH as u64,
             bits,
         };
-        Ok(list.sign(&*self.signing_key(now)?))
+        let bytes = list.sign(&*self.signing_key(now)?);
+        self.check_publishable("status list", &bytes, StatusList::open)?;
+        Ok(bytes)
     }
 }
 
-/// Whether a key still belongs in the trust list: it signs now or later, or a code it signed
-/// may still be shown (plus a day's grace for clocks).
+/// Whether a key still belongs in the trust list: not withdrawn, and it signs now or later,
+/// or a code it signed may still be shown (plus a day's grace for clocks).
 fn in_trust_list(row: &SigningKeyRow, now: UnixTime) -> bool {
-    row.valid_until.plus(DEFAULT_LIFETIME + RETIRED_KEY_GRACE) >= now
+    row.withdrawn.is_none() && row.valid_until.plus(DEFAULT_LIFETIME + RETIRED_KEY_GRACE) >= now
+}
+
+fn why_word(why: Withdrawal) -> &'static str {
+    match why {
+        Withdrawal::Superseded => "superseded",
+        Withdrawal::Revoked => "revoked",
+    }
 }
 
 fn key_status(row: &SigningKeyRow, now: UnixTime) -> KeyStatus {
-    let state = if now < row.valid_from {
-        "announced"
-    } else if now <= row.valid_until {
-        "signing"
-    } else if in_trust_list(row, now) {
-        "retiring"
-    } else {
-        "retired"
+    let state = match row.withdrawn {
+        Some((_, Withdrawal::Superseded)) => KeyState::Superseded,
+        Some((_, Withdrawal::Revoked)) => KeyState::Revoked,
+        None if now < row.valid_from => KeyState::Announced,
+        None if now <= row.valid_until => KeyState::Signing,
+        None if in_trust_list(row, now) => KeyState::Retiring,
+        None => KeyState::Retired,
     };
     KeyStatus {
         kid: row.kid.clone(),
         valid_from: row.valid_from,
         valid_until: (row.valid_until != OPEN_ENDED).then_some(row.valid_until),
         state,
+        withdrawn_at: row.withdrawn.map(|(at, _)| at),
     }
 }
 
@@ -315,7 +509,7 @@ mod tests {
             };
             assert_eq!(
                 list.bits.status(index),
-                expected,
+                Some(expected),
                 "rider {i} at index {index}"
             );
         }

@@ -93,7 +93,7 @@ pub struct Issuer {
     root: KeyPair,
     store: Store,
     signing_keys: Mutex<HashMap<KeyId, Arc<KeyPair>>>,
-    key_rows: Mutex<Option<(std::time::Instant, Arc<Vec<crate::store::SigningKeyRow>>)>>,
+    key_rows: Mutex<Option<keys::CachedKeyRows>>,
     status_list: Mutex<Option<keys::CachedStatusList>>,
     rate_limit: riders::Limiter,
 }

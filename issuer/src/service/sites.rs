@@ -283,7 +283,9 @@ impl Issuer {
 
     /// The signed bundle of a gate's site, unless it is unchanged since `held_etag`.
     ///
-    /// The ETag covers the content, not the signing time, so an unchanged site costs a 304.
+    /// The ETag covers the content and the key that signs it now, not the signing time: an
+    /// unchanged site costs a 304, but a gate holding a bundle signed by a key that has since
+    /// stopped signing gets a fresh one before that key leaves the trust list.
     pub fn site_bundle(
         &self,
         site: SiteId,
@@ -298,7 +300,9 @@ impl Issuer {
             .map(|b| b.rider)
             .collect();
         banned.sort();
+        let key = self.signing_key(now)?;
         let mut content = Sha256::new();
+        content.update(key.kid().0);
         content.update(site.0.to_be_bytes());
         content.update(row.name.as_bytes());
         for rider in &banned {
@@ -316,10 +320,9 @@ impl Issuer {
             name: row.name,
             banned,
         };
-        Ok(BundleFetch::Fresh(SignedList {
-            bytes: bundle.sign(&*self.signing_key(now)?),
-            etag,
-        }))
+        let bytes = bundle.sign(&key);
+        self.check_publishable("site bundle", &bytes, SiteBundle::open)?;
+        Ok(BundleFetch::Fresh(SignedList { bytes, etag }))
     }
 }
 

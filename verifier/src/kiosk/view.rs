@@ -128,6 +128,9 @@ fn strip(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings) {
                         _ => (t.lists_too_stale, RED),
                     };
                     chip(ui, t.lists, lists_word, lists_colour);
+                    if status.banned_riders.is_none() {
+                        chip(ui, t.lists, t.bans_unverifiable, RED);
+                    }
                     let pending_colour = if status.pending_entries > 0 {
                         AMBER
                     } else {
