@@ -39,6 +39,15 @@ pub enum IssuerError {
     /// No signing key may sign at the requested time.
     #[error("no signing key may sign at {0}; rotate or add a key valid then")]
     NoSigningKey(i64),
+    /// A list the issuer was about to publish would be refused by its own gates; nothing was
+    /// published and the previous list stays in force.
+    #[error("refusing to publish a {what} that gates would refuse: {problem}")]
+    Unpublishable {
+        /// Which list, such as "trust list".
+        what: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
     /// A request body is not the JSON the endpoint expects.
     #[error("request body is not the expected JSON: {0}")]
     BadJson(String),
@@ -57,6 +66,20 @@ pub enum IssuerError {
     /// A roster upload had invalid rows; nothing of it was applied.
     #[error("{} roster rows are invalid; nothing was applied", .0.len())]
     RosterRejected(Vec<crate::model::RowError>),
+    /// The status list has too few indexes left for a request's new riders; nothing of it
+    /// was registered. Gates would know nothing of a rider past the list's end.
+    #[error(
+        "status list full: only {left} of its {capacity} indexes are left and {new_riders} \
+         are needed for new riders; nothing was registered"
+    )]
+    StatusListFull {
+        /// New riders the request would have registered.
+        new_riders: u64,
+        /// Indexes still free.
+        left: u64,
+        /// How many indexes the status list holds.
+        capacity: u64,
+    },
     /// The enrollment token is unknown, already used, or not for this issuer.
     #[error("enrollment token is unknown, already used, or for another issuer")]
     UnknownToken,

@@ -329,7 +329,8 @@ enum GateCommand {
 
 #[derive(Subcommand)]
 enum RiderCommand {
-    /// Register a rider; prints the rider's pseudonymous id.
+    /// Register a rider; prints the rider's pseudonymous id. Refused once the status list
+    /// has no index left (it holds 16,777,216).
     Add {
         #[command(flatten)]
         data: DataDir,
@@ -343,28 +344,31 @@ enum RiderCommand {
         #[arg(long)]
         name: String,
     },
-    /// Revoke a rider: the next status list denies all their codes.
+    /// Revoke a rider as the regulator: the next status list denies all their codes. The
+    /// platform's roster cannot lift it; only `rider reinstate` does.
     Revoke {
         #[command(flatten)]
         data: DataDir,
         /// The rider's pseudonym.
         rider: RiderId,
     },
-    /// Suspend a rider until reinstated.
+    /// Suspend a rider as the regulator until `rider reinstate`; the platform's roster
+    /// cannot lift it.
     Suspend {
         #[command(flatten)]
         data: DataDir,
         /// The rider's pseudonym.
         rider: RiderId,
     },
-    /// Reinstate a suspended or revoked rider.
+    /// Lift the regulator's suspension or revocation of a rider. A suspension or revocation
+    /// the platform set stays until the platform lifts it.
     Reinstate {
         #[command(flatten)]
         data: DataDir,
         /// The rider's pseudonym.
         rider: RiderId,
     },
-    /// Show a rider.
+    /// Show a rider: their standing, and the platform's and the regulator's it comes from.
     Show {
         #[command(flatten)]
         data: DataDir,
@@ -385,13 +389,23 @@ enum RiderCommand {
 #[derive(Subcommand)]
 enum KeysCommand {
     /// Make a new signing key, announced now and signing after the announce period; older
-    /// keys stop signing then and leave the trust list once their codes have expired.
+    /// keys stop signing then and leave the trust list once their codes have expired. With
+    /// --announce-days 0 (an emergency rotation) it signs at once and supersedes any key
+    /// announced for later; gates that have not synced since refuse its codes until they do.
     Rotate {
         #[command(flatten)]
         data: DataDir,
         /// Days between announcing the key and its first signature.
         #[arg(long, default_value_t = DEFAULT_ANNOUNCE_DAYS)]
         announce_days: i64,
+    },
+    /// Revoke a compromised signing key: it leaves the trust list at once and gates refuse
+    /// every code it signed from their next sync. If it was signing, a new key signs from now.
+    Revoke {
+        #[command(flatten)]
+        data: DataDir,
+        /// The key id (16 hex digits, as `keys list` prints it).
+        kid: String,
     },
     /// List the signing keys and where each is in its life.
     List {
@@ -498,13 +512,29 @@ fn run(cli: Cli) -> Result<()> {
                     .valid_until
                     .map_or_else(|| "until rotated".to_owned(), format_time);
                 print_line(&format!(
-                    "{}  {:<9}  signs {} – {}",
+                    "{}  {:<10}  signs {} – {}",
                     k.kid,
-                    k.state,
+                    k.state.as_str(),
                     format_time(k.valid_from),
                     until
                 ))?;
             }
+        }
+        Command::Keys(KeysCommand::Revoke { data, kid }) => {
+            let done = open(&data)?.revoke_key(&kid, now)?;
+            eprintln!(
+                "key {} revoked: it is out of the trust list now, and gates refuse what it \
+                 signed from their next sync",
+                done.revoked.kid
+            );
+            if let Some(new) = &done.replacement {
+                eprintln!(
+                    "it was signing, so key {} signs from now on; gates learn it at their next \
+                     sync (until then they refuse its codes as unknown_key: sync them now)",
+                    new.kid
+                );
+            }
+            print_line(&done.revoked.kid)?;
         }
         Command::AdminToken(AdminTokenCommand::Add { data, name, site }) => {
             let issuer = open(&data)?;
@@ -867,8 +897,14 @@ fn gate(command: GateCommand, now: UnixTime) -> Result<()> {
 
 fn rider(command: RiderCommand, now: UnixTime) -> Result<()> {
     let set = |data: DataDir, rider: RiderId, status: RiderStatus, what: &str| -> Result<()> {
-        open(&data)?.set_rider_status(&rider, status, now)?;
-        eprintln!("{what} rider {rider}; gates apply it after their next sync");
+        let row = open(&data)?.set_regulator_status(&rider, status, now)?;
+        let info = row.info();
+        eprintln!(
+            "{what} rider {rider} as the regulator; the platform's standing is {}, so the \
+             rider is {}; gates apply it after their next sync",
+            info.platform_status.as_str(),
+            info.status.as_str()
+        );
         Ok(())
     };
     match command {
@@ -878,11 +914,24 @@ fn rider(command: RiderCommand, now: UnixTime) -> Result<()> {
             platform_rider_id,
             name,
         } => {
-            let rider = open(&data)?.add_rider(&platform, &platform_rider_id, &name, now)?;
+            let issuer = open(&data)?;
+            let rider = issuer.add_rider(&platform, &platform_rider_id, &name, now)?;
+            let usage = issuer.status_list_usage()?;
             eprintln!(
-                "added rider {} {} of {} (status index {})",
-                rider.id, rider.name, rider.platform, rider.status_index
+                "added rider {} {} of {} (status index {}; {} of {} indexes left)",
+                rider.id,
+                rider.name,
+                rider.platform,
+                rider.status_index,
+                usage.left(),
+                usage.capacity
             );
+            if usage.nearly_full() {
+                eprintln!(
+                    "warning: the status list is more than 90% used; new riders are refused \
+                     once no index is left"
+                );
+            }
             print_line(rider.id.as_str())
         }
         RiderCommand::Revoke { data, rider } => set(data, rider, RiderStatus::Revoked, "revoked"),
@@ -898,8 +947,14 @@ fn rider(command: RiderCommand, now: UnixTime) -> Result<()> {
                 return print_json(&info);
             }
             print_line(&format!(
-                "{}  {}  {}  {:?}  (platform id {})",
-                info.rider_id, info.name, info.platform, info.status, info.platform_rider_id
+                "{}  {}  {}  {} (platform: {}, regulator: {})  (platform id {})",
+                info.rider_id,
+                info.name,
+                info.platform,
+                info.status.as_str(),
+                info.platform_status.as_str(),
+                info.regulator_status.as_str(),
+                info.platform_rider_id
             ))
         }
         RiderCommand::LoginLink { data, rider } => {

@@ -14,7 +14,9 @@ use xiaoge_issuer::model::{SiteInput, SiteKind};
 use xiaoge_issuer::service::InitOptions;
 use xiaoge_pass::api::{Decision, Entry, EntryMethod};
 use xiaoge_pass::gate_auth::{self, EnrollmentToken};
-use xiaoge_pass::{KeyPair, SiteBundle, SiteId, TrustList, UnixTime};
+use xiaoge_pass::{
+    KeyPair, RiderId, RiderStatus, SiteBundle, SiteId, StatusBits, StatusList, TrustList, UnixTime,
+};
 
 /// A real issuer on an ephemeral loopback port.
 struct Api {
@@ -656,7 +658,7 @@ fn a_rotated_key_is_announced_before_it_signs_and_kept_until_its_codes_expire() 
             .keys(at)
             .unwrap()
             .iter()
-            .map(|k| k.state)
+            .map(|k| k.state.as_str())
             .collect()
     };
     assert_eq!(states(now), ["signing", "announced"]);
@@ -1002,4 +1004,239 @@ fn a_property_sees_and_closes_only_its_own_sites_help_requests() {
     let still_open = api.issuer.help_requests(true, None).unwrap();
     assert_eq!(still_open.len(), 1);
     assert_eq!(still_open[0].site, theirs);
+}
+
+impl Api {
+    /// The statuses of the status list gates would fetch now, opened against the trust list.
+    fn status_bits(&self) -> StatusBits {
+        let trust_bytes = self.call("GET", "/v1/trust-list", &[], None).body;
+        let trust = TrustList::open(&trust_bytes, &self.issuer.root_public()).unwrap();
+        let bytes = self.call("GET", "/v1/status-list", &[], None).body;
+        StatusList::open(&bytes, &trust).unwrap().bits
+    }
+
+    /// Asserts that the status list marks `index` as `status` and every other index valid.
+    fn assert_only(&self, index: u32, status: RiderStatus) {
+        let bits = self.status_bits();
+        let mut expected = StatusBits::new(bits.len());
+        expected.set(index, status);
+        assert_eq!(
+            bits, expected,
+            "index {index} should be {status:?}, all else valid"
+        );
+    }
+
+    /// Uploads a one-row roster for `platform_rider_id` with `status`.
+    fn roster(&self, key: &str, platform_rider_id: &str, status: &str) -> Answer {
+        let roster = json!({"riders": [
+            {"platform_rider_id": platform_rider_id, "name": "黄小明", "status": status}
+        ]});
+        self.call("POST", "/v1/platform/riders", &bearer(key), Some(roster))
+    }
+}
+
+/// Issue 9: the nightly roster wrote the same column as the regulator, so a rider the
+/// regulator revoked was reinstated by the next upload that listed them as active.
+#[test]
+fn a_platform_roster_never_lifts_the_regulators_revocation() {
+    let api = Api::new();
+    let key = api.platform("美团");
+    let created = api.roster(&key, "mt-1", "active");
+    assert_eq!(created.status, 200, "{:?}", created.json());
+    let rider: RiderId = created.json()["results"][0]["rider_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let index = api.issuer.rider(&rider).unwrap().status_index;
+
+    api.issuer
+        .set_regulator_status(&rider, RiderStatus::Revoked, http::now())
+        .unwrap();
+    let nightly = api.roster(&key, "mt-1", "active");
+    assert_eq!(nightly.status, 200, "{:?}", nightly.json());
+    let result = &nightly.json()["results"][0];
+    assert_eq!(
+        (
+            &result["status"],
+            &result["platform_status"],
+            &result["regulator_status"]
+        ),
+        (&json!("revoked"), &json!("active"), &json!("revoked")),
+        "the upload's answer tells the platform its row did not reinstate the rider"
+    );
+    let put = api.call(
+        "PUT",
+        "/v1/platform/riders/mt-1/status",
+        &bearer(&key),
+        Some(json!({"status": "active"})),
+    );
+    assert_eq!(put.status, 200, "{:?}", put.json());
+    assert_eq!(put.json()["status"], "revoked", "{:?}", put.json());
+
+    // The status list still carries the regulator's revocation.
+    api.assert_only(index, RiderStatus::Revoked);
+    let shown = api
+        .call("GET", "/v1/platform/riders/mt-1", &bearer(&key), None)
+        .json();
+    assert_eq!(shown["status"], "revoked", "{shown:?}");
+    assert_eq!(shown["platform_status"], "active", "{shown:?}");
+    assert_eq!(shown["regulator_status"], "revoked", "{shown:?}");
+    let link = api.call(
+        "POST",
+        "/v1/platform/riders/mt-1/login-link",
+        &bearer(&key),
+        None,
+    );
+    assert_eq!(link.status, 403, "{:?}", link.json());
+    assert_eq!(link.code(), "rider_not_valid");
+}
+
+/// The reverse of the above: the regulator's reinstatement lifts only the regulator's own
+/// standing, never a suspension the platform set.
+#[test]
+fn the_regulators_reinstatement_does_not_lift_a_platform_suspension() {
+    let api = Api::new();
+    let key = api.platform("美团");
+    let created = api.roster(&key, "mt-1", "active");
+    let rider: RiderId = created.json()["results"][0]["rider_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let index = api.issuer.rider(&rider).unwrap().status_index;
+    let link = api.call(
+        "POST",
+        "/v1/platform/riders/mt-1/login-link",
+        &bearer(&key),
+        None,
+    );
+    let token = link.json()["token"].as_str().unwrap().to_owned();
+    let session = api.call(
+        "POST",
+        "/v1/rider/session",
+        &[],
+        Some(json!({"token": token})),
+    );
+    let cookie = session.headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+
+    let suspended = api.roster(&key, "mt-1", "suspended");
+    assert_eq!(suspended.status, 200, "{:?}", suspended.json());
+    api.issuer
+        .set_regulator_status(&rider, RiderStatus::Suspended, http::now())
+        .unwrap();
+    let reinstated = api
+        .issuer
+        .set_regulator_status(&rider, RiderStatus::Valid, http::now())
+        .unwrap();
+    assert_eq!(reinstated.status(), RiderStatus::Suspended);
+
+    api.assert_only(index, RiderStatus::Suspended);
+    let shown = api
+        .call("GET", "/v1/platform/riders/mt-1", &bearer(&key), None)
+        .json();
+    assert_eq!(shown["status"], "suspended", "{shown:?}");
+    assert_eq!(shown["platform_status"], "suspended", "{shown:?}");
+    assert_eq!(shown["regulator_status"], "active", "{shown:?}");
+    let refused = api.call("GET", "/v1/rider/code", &[("cookie", cookie.clone())], None);
+    assert_eq!(refused.status, 403, "{:?}", refused.json());
+
+    // Once the platform lifts its suspension too, the rider is in good standing again.
+    let put = api.call(
+        "PUT",
+        "/v1/platform/riders/mt-1/status",
+        &bearer(&key),
+        Some(json!({"status": "active"})),
+    );
+    assert_eq!(put.json()["status"], "active", "{:?}", put.json());
+    assert_eq!(put.json()["regulator_status"], "active", "{:?}", put.json());
+    assert_eq!(api.status_bits(), StatusBits::new(api.status_bits().len()));
+    let code = api.call("GET", "/v1/rider/code", &[("cookie", cookie)], None);
+    assert_eq!(code.status, 200, "{:?}", code.json());
+}
+
+/// Issue 9: the issuer kept giving out status indexes past the list's end, whose statuses
+/// were silently dropped, so every gate treated those riders as unknown. A roster that needs
+/// more indexes than are left is now refused whole with 507 `status_list_full`.
+#[test]
+fn a_roster_past_the_status_lists_capacity_is_refused_whole() {
+    let api = Api::new();
+    let key = api.platform("美团");
+    assert_eq!(api.roster(&key, "mt-1", "active").status, 200);
+    // Sixteen million riders are too many for a test: moving the one rider to the list's
+    // second-to-last index uses it up as far (indexes are never reused). Only the fixture
+    // reaches into the database; everything after goes through the API.
+    let capacity = xiaoge_pass::status_list::MAX_ENTRIES;
+    rusqlite::Connection::open(api._dir.path().join("issuer").join("issuer.db"))
+        .unwrap()
+        .execute(
+            "UPDATE riders SET status_index = ?1 WHERE platform_rider_id = 'mt-1'",
+            [i64::try_from(capacity - 2).unwrap()],
+        )
+        .unwrap();
+
+    let batch = |ids: &[&str]| {
+        let riders: Vec<Value> = ids
+            .iter()
+            .map(|id| json!({"platform_rider_id": id, "name": "李大伟", "status": "suspended"}))
+            .collect();
+        api.call(
+            "POST",
+            "/v1/platform/riders",
+            &bearer(&key),
+            Some(json!({ "riders": riders })),
+        )
+    };
+    let too_many = batch(&["mt-1", "mt-2", "mt-3"]);
+    assert_eq!(too_many.status, 507, "{:?}", too_many.json());
+    assert_eq!(too_many.code(), "status_list_full");
+    let message = too_many.json()["error"]["message"].clone();
+    assert!(
+        message.as_str().unwrap().contains(&format!(
+            "only 1 of its {capacity} indexes are left and 2 are needed"
+        )),
+        "{message}"
+    );
+    let mt1 = api.call("GET", "/v1/platform/riders/mt-1", &bearer(&key), None);
+    assert_eq!(
+        mt1.json()["platform_status"],
+        "active",
+        "nothing was applied"
+    );
+    let mt2 = api.call("GET", "/v1/platform/riders/mt-2", &bearer(&key), None);
+    assert_eq!(mt2.status, 404, "nothing was applied");
+
+    let fits = batch(&["mt-1", "mt-2"]);
+    assert_eq!(fits.status, 200, "{:?}", fits.json());
+    let last: RiderId = fits.json()["results"][1]["rider_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(
+        api.issuer.rider(&last).unwrap().status_index as usize,
+        capacity - 1
+    );
+    let usage = api.issuer.status_list_usage().unwrap();
+    assert_eq!((usage.left(), usage.nearly_full()), (0, true));
+
+    let full = batch(&["mt-3"]);
+    assert_eq!(full.status, 507, "{:?}", full.json());
+    assert!(
+        full.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("only 0 of"),
+        "{:?}",
+        full.json()
+    );
+    // Known riders still get their standing updated when no new one is asked for.
+    let update = api.roster(&key, "mt-2", "active");
+    assert_eq!(update.status, 200, "{:?}", update.json());
 }
