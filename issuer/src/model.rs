@@ -230,7 +230,7 @@ pub struct PlatformInfo {
     pub riders: u64,
 }
 
-/// A rider's standing, as platforms set it.
+/// A rider's standing, as a platform or the regulator sets it, or the worse of the two.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RosterStatus {
@@ -243,6 +243,16 @@ pub enum RosterStatus {
 }
 
 impl RosterStatus {
+    /// The snake_case name used in JSON.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RosterStatus::Active => "active",
+            RosterStatus::Suspended => "suspended",
+            RosterStatus::Revoked => "revoked",
+        }
+    }
+
     /// The status list value.
     #[must_use]
     pub const fn to_status(self) -> RiderStatus {
@@ -271,7 +281,7 @@ pub struct RosterRow {
     pub platform_rider_id: String,
     /// Display name; masked to its first character and ** unless already masked.
     pub name: String,
-    /// Standing.
+    /// The platform's standing for the rider; a worse one the regulator set still applies.
     pub status: RosterStatus,
 }
 
@@ -294,6 +304,12 @@ pub struct RosterResult {
     pub rider_id: RiderId,
     /// Whether the rider is new.
     pub created: bool,
+    /// The rider's standing now: the worse of `platform_status` and `regulator_status`.
+    pub status: RosterStatus,
+    /// The platform's standing, as this row set it.
+    pub platform_status: RosterStatus,
+    /// The regulator's standing, which no roster changes.
+    pub regulator_status: RosterStatus,
 }
 
 /// The answer to a roster upload that was applied.
@@ -319,7 +335,8 @@ pub struct RowError {
 /// `PUT /v1/platform/riders/{platform_rider_id}/status`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StatusChange {
-    /// The new standing.
+    /// The platform's new standing for the rider (the regulator's is not the platform's to
+    /// change).
     pub status: RosterStatus,
 }
 
@@ -334,8 +351,38 @@ pub struct RiderInfo {
     pub name: String,
     /// Platform name.
     pub platform: String,
-    /// Standing.
+    /// The rider's standing: the worse of `platform_status` and `regulator_status`. It is
+    /// what the status list carries and decides whether the rider gets codes.
     pub status: RosterStatus,
+    /// The standing the platform set.
+    pub platform_status: RosterStatus,
+    /// The standing the regulator set; a platform cannot change it.
+    pub regulator_status: RosterStatus,
+}
+
+/// How much of the status list is used up: each rider holds one index for good, and the list
+/// holds at most [`xiaoge_pass::status_list::MAX_ENTRIES`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatusListUsage {
+    /// Indexes given out (never reused).
+    pub used: u64,
+    /// Indexes the status list holds.
+    pub capacity: u64,
+}
+
+impl StatusListUsage {
+    /// Indexes still free for new riders.
+    #[must_use]
+    pub const fn left(self) -> u64 {
+        self.capacity.saturating_sub(self.used)
+    }
+
+    /// Whether more than nine tenths of the indexes are used, when the operator should plan
+    /// for a new status list before registration stops.
+    #[must_use]
+    pub const fn nearly_full(self) -> bool {
+        self.used.saturating_mul(10) > self.capacity.saturating_mul(9)
+    }
 }
 
 /// A one-time login link for a rider's phone.

@@ -6,12 +6,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use serde::Deserialize;
 
 use super::{ApiError, ApiResult, bearer, blocking, json, now, parse_json};
+use crate::error::IssuerError;
 use crate::model::{RosterUpload, StatusChange};
 use crate::service::Issuer;
 use crate::store::PlatformRow;
@@ -52,10 +54,26 @@ async fn upsert_roster(
 ) -> ApiResult<Response> {
     let upload: RosterUpload = parse_json(&body).map_err(ApiError::from)?;
     let applied = blocking(&issuer, move |i| {
-        i.upsert_roster(&platform, &upload.riders, now())
+        // The inner result is kept apart so that a full status list gets its own answer.
+        Ok(i.upsert_roster(&platform, &upload.riders, now()))
     })
-    .await?;
+    .await?
+    .map_err(roster_error)?;
     Ok(json(&applied))
+}
+
+/// A roster upload's error as the platform sees it: a full status list is the issuer's
+/// capacity, not the platform's mistake and not an internal failure, so it answers 507
+/// `status_list_full` with how many indexes are left.
+fn roster_error(e: IssuerError) -> ApiError {
+    match e {
+        IssuerError::StatusListFull { .. } => ApiError::new(
+            StatusCode::INSUFFICIENT_STORAGE,
+            "status_list_full",
+            e.to_string(),
+        ),
+        other => ApiError::from(other),
+    }
 }
 
 async fn rider(

@@ -1,5 +1,6 @@
 //! The platform side: platforms, their roster uploads, rider standing, login links and the
-//! conduct report. A platform only ever sees and changes its own riders.
+//! conduct report. A platform only ever sees and changes its own riders, and only its own
+//! standing for them: the regulator's is set by the operator and no roster lifts it.
 
 use std::collections::HashSet;
 
@@ -55,7 +56,9 @@ impl Issuer {
     }
 
     /// Applies a roster batch all or nothing: if any row is invalid, nothing changes and every
-    /// invalid row is reported.
+    /// invalid row is reported. Each row sets the platform's standing only. A batch with more
+    /// new riders than the status list has indexes left is refused whole
+    /// ([`IssuerError::StatusListFull`]).
     pub fn upsert_roster(
         &self,
         platform: &PlatformRow,
@@ -108,14 +111,24 @@ impl Issuer {
         }
         let applied = self
             .store
-            .upsert_roster(platform, &changes, &mut new_pseudonym, now)?;
+            .upsert_roster(platform, &changes, &mut new_pseudonym, now)
+            .inspect_err(super::riders::warn_if_full)?;
+        if applied.iter().any(|(_, created)| *created) {
+            self.warn_if_status_list_nearly_full();
+        }
         Ok(RosterApplied {
             results: applied
                 .into_iter()
-                .map(|(row, created)| RosterResult {
-                    platform_rider_id: row.platform_rider_id,
-                    rider_id: row.id,
-                    created,
+                .map(|(row, created)| {
+                    let info = row.info();
+                    RosterResult {
+                        platform_rider_id: info.platform_rider_id,
+                        rider_id: info.rider_id,
+                        created,
+                        status: info.status,
+                        platform_status: info.platform_status,
+                        regulator_status: info.regulator_status,
+                    }
                 })
                 .collect(),
         })
@@ -136,7 +149,8 @@ impl Issuer {
             })
     }
 
-    /// Sets the standing of a platform's rider.
+    /// Sets the platform's standing for one of its riders; the regulator's stays as it is,
+    /// so the rider's standing (the worse of the two) may stay revoked or suspended.
     pub fn set_platform_rider_status(
         &self,
         platform: &PlatformRow,
@@ -144,17 +158,18 @@ impl Issuer {
         status: RosterStatus,
         now: UnixTime,
     ) -> Result<RiderInfo> {
-        let mut rider = self
+        let not_found = || IssuerError::NotFound {
+            what: "rider of this platform",
+            id: platform_rider_id.to_owned(),
+        };
+        let rider = self
             .store
             .platform_rider(platform.id, platform_rider_id)?
-            .ok_or_else(|| IssuerError::NotFound {
-                what: "rider of this platform",
-                id: platform_rider_id.to_owned(),
-            })?;
+            .ok_or_else(not_found)?;
         self.store
-            .set_rider_status(&rider.id, status.to_status(), now)?;
-        rider.status = status.to_status();
-        Ok(rider.info())
+            .set_platform_status(&rider.id, status.to_status(), now)?
+            .map(|r| r.info())
+            .ok_or_else(not_found)
     }
 
     /// A one-time login link for a platform's active rider.

@@ -8,7 +8,7 @@ use xiaoge_pass::{CodeId, Pass, RiderId, RiderStatus, SiteId, UnixTime};
 
 use super::{Issuer, lock, mask_name, validate_text};
 use crate::error::{IssuerError, Result};
-use crate::model::{CodeResponse, SessionInfo};
+use crate::model::{CodeResponse, SessionInfo, StatusListUsage};
 use crate::secrets;
 use crate::store::{RiderRow, RosterChange, SessionRider};
 
@@ -52,17 +52,44 @@ impl Limiter {
     }
 }
 
-/// Refuses a rider who is not in good standing.
+/// Refuses a rider who is not in good standing by either the platform's standing or the
+/// regulator's, saying whose standing it is.
 pub(super) fn require_active(row: &RiderRow) -> Result<()> {
-    let status = match row.status {
-        RiderStatus::Valid => return Ok(()),
-        RiderStatus::Revoked => "revoked",
-        RiderStatus::Suspended => "suspended",
+    let status = row.status();
+    let by_platform = row.platform_status == status;
+    let by_regulator = row.regulator_status == status;
+    let status = match (status, by_platform, by_regulator) {
+        (RiderStatus::Valid, _, _) => return Ok(()),
+        (RiderStatus::Revoked, true, true) => "revoked by the platform and the regulator",
+        (RiderStatus::Revoked, false, _) => "revoked by the regulator",
+        (RiderStatus::Revoked, true, false) => "revoked by the platform",
+        (RiderStatus::Suspended, true, true) => "suspended by the platform and the regulator",
+        (RiderStatus::Suspended, false, _) => "suspended by the regulator",
+        (RiderStatus::Suspended, true, false) => "suspended by the platform",
     };
     Err(IssuerError::RiderNotValid {
         rider: row.id.to_string(),
         status,
     })
+}
+
+/// Logs a registration refused because the status list is full: the operator, not the
+/// platform that asked, has to act.
+pub(super) fn warn_if_full(e: &IssuerError) {
+    if let IssuerError::StatusListFull {
+        new_riders,
+        left,
+        capacity,
+    } = e
+    {
+        tracing::warn!(
+            new_riders,
+            left,
+            capacity,
+            "registration refused, the status list is full: {left} of {capacity} indexes \
+             left, {new_riders} needed"
+        );
+    }
 }
 
 impl Issuer {
@@ -89,31 +116,66 @@ impl Issuer {
             status: RiderStatus::Valid,
         };
         let platform = self.platform(platform)?;
-        self.store.insert_rider(
-            &platform,
-            &change,
-            &mut || {
-                RiderId::try_from(secrets::rider_pseudonym()?)
-                    .map_err(|e| IssuerError::Invalid(e.to_string()))
-            },
-            now,
-        )
+        let row = self
+            .store
+            .insert_rider(
+                &platform,
+                &change,
+                &mut || {
+                    RiderId::try_from(secrets::rider_pseudonym()?)
+                        .map_err(|e| IssuerError::Invalid(e.to_string()))
+                },
+                now,
+            )
+            .inspect_err(warn_if_full)?;
+        self.warn_if_status_list_nearly_full();
+        Ok(row)
     }
 
-    /// Sets a rider's status, which the next status list carries.
-    pub fn set_rider_status(
+    /// Sets the regulator's standing for a rider (the operator's `rider revoke`, `suspend`
+    /// and `reinstate`); the next status list carries it. The platform's standing stays as
+    /// the platform set it, so reinstating lifts only the regulator's own revocation or
+    /// suspension, and no roster upload can lift the regulator's. Returns the rider after
+    /// the change, whose [`RiderRow::status`] is the worse of the two.
+    pub fn set_regulator_status(
         &self,
         rider: &RiderId,
         status: RiderStatus,
         now: UnixTime,
-    ) -> Result<()> {
-        if self.store.set_rider_status(rider, status, now)? {
-            Ok(())
-        } else {
-            Err(IssuerError::NotFound {
+    ) -> Result<RiderRow> {
+        self.store
+            .set_regulator_status(rider, status, now)?
+            .ok_or_else(|| IssuerError::NotFound {
                 what: "rider",
                 id: rider.to_string(),
             })
+    }
+
+    /// How many of the status list's indexes are used up: registration stops when none is
+    /// left.
+    pub fn status_list_usage(&self) -> Result<StatusListUsage> {
+        Ok(StatusListUsage {
+            used: self.store.status_indexes_used()?,
+            capacity: xiaoge_pass::status_list::MAX_ENTRIES as u64,
+        })
+    }
+
+    /// Warns the operator, after a registration, once the status list is more than nine
+    /// tenths used, so that they act before registration is refused.
+    pub(super) fn warn_if_status_list_nearly_full(&self) {
+        match self.status_list_usage() {
+            Ok(usage) if usage.nearly_full() => tracing::warn!(
+                used = usage.used,
+                capacity = usage.capacity,
+                left = usage.left(),
+                "the status list is more than 90% used: {} of {} indexes left; new riders \
+                 are refused once none is",
+                usage.left(),
+                usage.capacity
+            ),
+            Ok(_) => {}
+            // The registration itself succeeded; a failed count must not undo it.
+            Err(e) => tracing::error!(error = %e, "counting the status list's indexes"),
         }
     }
 
