@@ -200,8 +200,8 @@ struct Key {
     kid: String,
     valid_from: i64,
     valid_until: i64,
-    /// When it left the trust list early (superseded or revoked).
-    withdrawn: Option<i64>,
+    /// When and why it left the trust list early: `superseded` or `revoked`.
+    withdrawn: Option<(i64, &'static str)>,
 }
 
 #[derive(Clone, Debug)]
@@ -1023,9 +1023,9 @@ impl Sim {
 
     // --- the issuer's side -------------------------------------------------------------------
 
-    /// Compares `keys list --json` with the model's keys. `new_key_from` adopts one key the
-    /// model has not seen, expected to sign from that time on (the key a revocation makes).
-    fn check_keys(&mut self, what: &str, new_key_from: Option<i64>) {
+    /// Compares `keys list --json` with the model's keys. `new_key` adopts one key the model
+    /// has not seen, expected to sign in that window (the key a revocation makes).
+    fn check_keys(&mut self, what: &str, new_key: Option<(i64, i64)>) {
         let data = self.data.clone();
         let Some(run) = self.operator(&["keys", "list", "--data", &data, "--json"]) else {
             return;
@@ -1037,13 +1037,13 @@ impl Sim {
             .iter()
             .filter(|v| !self.keys.iter().any(|k| v["kid"] == k.kid.as_str()))
             .collect();
-        if let Some(from) = new_key_from {
+        if let Some((valid_from, valid_until)) = new_key {
             if unknown.len() == 1 {
                 let v = unknown.remove(0);
                 self.keys.push(Key {
                     kid: v["kid"].as_str().unwrap().to_owned(),
-                    valid_from: from,
-                    valid_until: OPEN_ENDED,
+                    valid_from,
+                    valid_until,
                     withdrawn: None,
                 });
             } else {
@@ -1065,9 +1065,9 @@ impl Sim {
                 continue;
             };
             let state = v["state"].as_str().unwrap_or("?");
-            if k.withdrawn.is_some() {
-                if matches!(state, "announced" | "signing" | "retiring") {
-                    problems.push(format!("withdrawn key {} is listed as {state}", k.kid));
+            if let Some((_, why)) = k.withdrawn {
+                if state != why {
+                    problems.push(format!("key {} is {state}, the model says {why}", k.kid));
                 }
                 continue;
             }
@@ -1112,8 +1112,8 @@ impl Sim {
         let starts = self.now + announce_days * 86_400;
         let now = self.now;
         for k in self.keys.iter_mut().filter(|k| k.withdrawn.is_none()) {
-            if k.valid_from > starts {
-                k.withdrawn = Some(now);
+            if k.valid_from >= starts {
+                k.withdrawn = Some((now, "superseded"));
             } else {
                 k.valid_until = k.valid_until.min(starts);
             }
@@ -1136,7 +1136,7 @@ impl Sim {
     }
 
     /// `keys revoke KID`: the key leaves the trust list at once; if it was signing, a new key
-    /// signs from now.
+    /// signs from now until the next announced key starts (open-ended if none is).
     fn revoke_key(&mut self, k: usize) {
         self.step();
         let data = self.data.clone();
@@ -1147,13 +1147,18 @@ impl Sim {
         {
             return;
         }
-        let was_signing = self.signing_key(self.now) == Some(k);
-        self.keys[k].withdrawn = Some(self.now);
+        let now = self.now;
+        let was_signing = self.signing_key(now) == Some(k);
+        self.keys[k].withdrawn = Some((now, "revoked"));
+        let next_start = self
+            .keys
+            .iter()
+            .filter(|k| k.withdrawn.is_none() && k.valid_from > now)
+            .map(|k| k.valid_from)
+            .min();
+        let bridge = (now, next_start.map_or(OPEN_ENDED, |n| n - 1));
         self.stats.key_revocations += 1;
-        self.check_keys(
-            &format!("keys revoke {kid}"),
-            was_signing.then_some(self.now),
-        );
+        self.check_keys(&format!("keys revoke {kid}"), was_signing.then_some(bridge));
     }
 
     /// Riders worth showing at a gate: not in good standing, banned somewhere, or changed in
@@ -1701,6 +1706,21 @@ impl Sim {
         }
         self.at(self.now + 60);
         let data = self.data.clone();
+        // The issuer's idea of every rider's standing, against the model's.
+        for r in 0..self.riders.len() {
+            let id = self.riders[r].id.clone();
+            let Some(run) = self.operator(&["rider", "show", "--data", &data, &id, "--json"])
+            else {
+                continue;
+            };
+            let status = run.json()["status"].as_str().unwrap_or("?").to_owned();
+            if status != self.riders[r].effective().roster() {
+                self.failures.push(format!(
+                    "at the end the issuer has rider {} as {status}",
+                    self.rider_label(r)
+                ));
+            }
+        }
         let run = self
             .operator(&["entries", "--data", &data, "--json"])
             .expect("entries");
