@@ -515,3 +515,168 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod lifecycle_tests {
+    use xiaoge_pass::{GateContext, Rejection, SiteBundle, SiteId, TrustList, TrustState};
+
+    use super::*;
+    use crate::model::{SiteInput, SiteKind};
+    use crate::service::InitOptions;
+    use crate::service::sites::BundleFetch;
+
+    const T: UnixTime = UnixTime(1_767_225_600);
+    const DAY: i64 = 86_400;
+
+    fn issuer(dir: &tempfile::TempDir) -> Issuer {
+        Issuer::init(&dir.path().join("i"), &InitOptions::default(), T).unwrap()
+    }
+
+    fn published(issuer: &Issuer) -> TrustList {
+        TrustList::open(&issuer.trust_list().unwrap().bytes, &issuer.root_public())
+            .expect("the published trust list opens as a gate opens it")
+    }
+
+    fn states(issuer: &Issuer, at: UnixTime) -> Vec<&'static str> {
+        issuer
+            .keys(at)
+            .unwrap()
+            .iter()
+            .map(|k| k.state.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn an_emergency_rotation_after_a_scheduled_one_publishes_a_list_gates_accept() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = issuer(&dir);
+        let scheduled = issuer.rotate_keys(7, T).unwrap();
+        let emergency = issuer.rotate_keys(0, T.plus(DAY)).unwrap();
+        let list = published(&issuer);
+        let kids: Vec<String> = list.keys.iter().map(|k| k.kid.to_string()).collect();
+        assert!(kids.contains(&emergency.kid), "{kids:?}");
+        assert!(
+            !kids.contains(&scheduled.kid),
+            "the superseded key left the list"
+        );
+        assert!(list.keys.iter().all(|k| k.valid_from <= k.valid_until));
+        assert_eq!(
+            states(&issuer, T.plus(DAY + 1)),
+            ["retiring", "signing", "superseded"]
+        );
+        assert_eq!(
+            issuer.signing_key(T.plus(DAY)).unwrap().kid().to_string(),
+            emergency.kid
+        );
+        // A week later the superseded key never takes over.
+        assert_eq!(
+            issuer
+                .signing_key(T.plus(8 * DAY))
+                .unwrap()
+                .kid()
+                .to_string(),
+            emergency.kid
+        );
+    }
+
+    #[test]
+    fn a_serving_process_signs_with_the_key_another_process_just_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let serving = issuer(&dir);
+        let rider = {
+            serving.add_platform("美团", T).unwrap();
+            serving.add_rider("美团", "mt-1", "黄小明", T).unwrap().id
+        };
+        // A trust list with no keys names the code's key in its refusal.
+        let empty = TrustState {
+            trust_list: TrustList {
+                issuer: "xiaoge".into(),
+                issued_at: T,
+                keys: Vec::new(),
+            },
+            status_list: None,
+        };
+        let kid_of =
+            |text: &str| match xiaoge_pass::verify(text, &empty, &GateContext::new(SiteId(1)), T) {
+                Err(Rejection::UnknownKey { kid }) => kid.to_string(),
+                other => panic!("{other:?}"),
+            };
+        let before = serving.mint(&rider, None, T).unwrap().1;
+        let operator = Issuer::open(&dir.path().join("i")).unwrap();
+        let new = operator.rotate_keys(0, T.plus(60)).unwrap();
+        let after = serving.mint(&rider, None, T.plus(61)).unwrap().1;
+        assert_ne!(kid_of(&before), new.kid);
+        assert_eq!(kid_of(&after), new.kid, "no key cache outlives a rotation");
+        let token = serving.time_token(&"ab".repeat(16), T.plus(62)).unwrap();
+        assert!(xiaoge_pass::TimeToken::open(&token, &published(&serving)).is_ok());
+    }
+
+    #[test]
+    fn revoking_the_signing_key_withdraws_it_and_bridges_to_the_announced_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = issuer(&dir);
+        let first = issuer.keys(T).unwrap()[0].kid.clone();
+        let next = issuer.rotate_keys(7, T).unwrap();
+        let done = issuer.revoke_key(&first, T.plus(DAY)).unwrap();
+        assert_eq!(done.revoked.state, KeyState::Revoked);
+        let bridge = done.replacement.expect("a key signs from now");
+        assert_eq!(bridge.valid_from, T.plus(DAY));
+        assert_eq!(bridge.valid_until, Some(next.valid_from.plus(-1)));
+        let kids: Vec<String> = published(&issuer)
+            .keys
+            .iter()
+            .map(|k| k.kid.to_string())
+            .collect();
+        assert!(
+            !kids.contains(&first),
+            "revoked key left the list: {kids:?}"
+        );
+        assert!(kids.contains(&bridge.kid) && kids.contains(&next.kid));
+        assert_eq!(
+            issuer
+                .signing_key(T.plus(8 * DAY))
+                .unwrap()
+                .kid()
+                .to_string(),
+            next.kid,
+            "the announced key still takes over on schedule"
+        );
+        assert!(matches!(
+            issuer.revoke_key(&first, T.plus(DAY)),
+            Err(IssuerError::Conflict(_))
+        ));
+        assert!(matches!(
+            issuer.revoke_key("00000000000000ff", T.plus(DAY)),
+            Err(IssuerError::NotFound { .. })
+        ));
+        // Revoking a key that is only announced needs no replacement.
+        let later = issuer.revoke_key(&next.kid, T.plus(DAY)).unwrap();
+        assert!(later.replacement.is_none());
+        assert_eq!(published(&issuer).keys.len(), 1);
+    }
+
+    #[test]
+    fn the_site_bundle_etag_changes_with_its_signer_and_only_then() {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = issuer(&dir);
+        let site = issuer
+            .add_site(&SiteInput::named("翠苑一区", SiteKind::Residential), T)
+            .unwrap();
+        let etag =
+            |at: UnixTime, held: Option<&str>| match issuer.site_bundle(site, held, at).unwrap() {
+                BundleFetch::NotModified(e) => (e, false),
+                BundleFetch::Fresh(list) => {
+                    let bundle = SiteBundle::open(&list.bytes, &published(&issuer));
+                    assert!(bundle.is_ok(), "a served bundle opens: {bundle:?}");
+                    (list.etag, true)
+                }
+            };
+        let (first, fresh) = etag(T, None);
+        assert!(fresh);
+        assert_eq!(etag(T.plus(60), Some(&first)), (first.clone(), false));
+        issuer.rotate_keys(0, T.plus(120)).unwrap();
+        let (second, fresh) = etag(T.plus(180), Some(&first));
+        assert!(fresh, "a new signer means a new bundle");
+        assert_ne!(second, first);
+    }
+}
