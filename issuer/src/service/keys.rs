@@ -30,6 +30,8 @@ pub(super) const OPEN_ENDED: UnixTime = UnixTime(i64::MAX / 2);
 /// How long a status list is reused before it is signed again, in seconds. It is also the
 /// list's `ttl`, and it bounds how stale a freshly synced gate's list can be.
 pub const STATUS_LIST_REFRESH: i64 = 300;
+/// Indexes the status list covers past the last one assigned (see `build_status_list`).
+pub const STATUS_LIST_HEADROOM: usize = 65_536;
 /// A retired key stays in the trust list this long after its last code expired.
 const RETIRED_KEY_GRACE: i64 = 86_400;
 
@@ -414,10 +416,12 @@ impl Issuer {
     /// Builds and signs the status list from the database.
     pub fn build_status_list(&self, now: UnixTime) -> Result<Vec<u8>> {
         let snapshot = self.store.statuses()?;
-        // Rounding the length up hides the exact number of riders.
-        let len = snapshot
-            .max_index
-            .map_or(0, |m| m as usize + 1)
+        // A gate refuses an index past the end of its list (nothing is known of that rider),
+        // so the list reaches past the last index: riders registered after it was signed, up
+        // to STATUS_LIST_HEADROOM of them, still read as valid at a gate that synced before
+        // they joined. Unassigned indexes are valid and cost almost nothing once compressed;
+        // no code carries one. Rounding the length up also hides the number of riders.
+        let len = (snapshot.max_index.map_or(0, |m| m as usize + 1) + STATUS_LIST_HEADROOM)
             .div_ceil(1024)
             * 1024;
         let mut bits = StatusBits::new(len);
