@@ -19,11 +19,12 @@
 //! simulated second, frozen (`"2027-01-04 08:00:00"`, no `@`). libfaketime 0.9.10 then
 //! returns that same absolute time from `CLOCK_MONOTONIC` and `CLOCK_BOOTTIME` too, so the
 //! gate's boot clock moves exactly with its wall clock, and the issuer's signed time carried
-//! forward by it agrees with the wall clock at every later scan. The server reads its time
-//! from `FAKETIME_TIMESTAMP_FILE` (re-read on every call, `FAKETIME_NO_CACHE=1`), which the
-//! test moves before every step; its monotonic clock stays real
-//! (`FAKETIME_DONT_FAKE_MONOTONIC=1`) for tokio's timers. Gates and issuer always agree on
-//! the time: no clock faults here (`faults.rs` has those).
+//! forward by it agrees with the wall clock at every later scan. The server (preloading the
+//! thread-safe `libfaketimeMT.so.1`) reads its time from `FAKETIME_TIMESTAMP_FILE`, re-read on
+//! every call (`FAKETIME_NO_CACHE=1`), which the test moves before every step; its monotonic
+//! clock stays real (`FAKETIME_DONT_FAKE_MONOTONIC=1`) for tokio's timers. Gates and issuer
+//! always agree on the time (every sync checks that the issuer's clock was 0 s off): no clock
+//! faults here (`faults.rs` has those).
 //!
 //! The model (`Model::predict`) knows what each gate learnt at its last successful sync (the
 //! trust list's keys and windows, every rider's standing, its site's bans) and the codes it
@@ -53,8 +54,12 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 use xiaoge_e2e::{IssuerProcess, Run, bin};
 
-/// libfaketime's preload library (Debian's `faketime` package).
+/// libfaketime's preload library (Debian's `faketime` package), for the short-lived processes.
 const LIBFAKETIME: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1";
+/// Its thread-safe build, for the server: with `FAKETIME_NO_CACHE` the plain one re-reads the
+/// timestamp file into a static buffer that another thread may be parsing, and now and then
+/// hands out the real time (libfaketime issues #151, #547).
+const LIBFAKETIME_MT: &str = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1";
 /// The seed CI runs.
 const DEFAULT_SEED: u64 = 9;
 /// Simulated days CI runs.
@@ -214,6 +219,8 @@ struct Rider {
     regulator_standing: Standing,
     /// The last time anything about the rider changed, to show them at gates soon after.
     touched: i64,
+    /// One of a thousand onboarded at once: shown at gates now and then only.
+    bulk: bool,
 }
 
 impl Rider {
@@ -239,8 +246,11 @@ struct Snapshot {
     at: i64,
     /// Key id → signing window.
     keys: BTreeMap<String, (i64, i64)>,
-    /// Effective standing of every rider registered then, by rider index.
+    /// Effective standing of every rider registered then, by rider index (which is also the
+    /// rider's status index: the issuer gives them out in order).
     standings: Vec<Standing>,
+    /// Entries in the status list: the riders then, rounded up to a multiple of 1024.
+    list_len: usize,
     /// Banned riders of the gate's site, by rider index.
     bans: BTreeSet<usize>,
 }
@@ -298,7 +308,10 @@ struct Stats {
     spawns: u64,
     http_calls: u64,
     scans: BTreeMap<String, u64>,
-    scan_kinds: BTreeMap<&'static str, u64>,
+    /// How codes were shown → verdict → count.
+    scan_kinds: BTreeMap<&'static str, BTreeMap<String, u64>>,
+    /// Allowed scans whose stale flag was predicted: (stale, fresh).
+    stale_checked: (u64, u64),
     syncs_ok: u64,
     syncs_failed: u64,
     rotations_scheduled: u64,
@@ -346,6 +359,9 @@ struct DayPlan {
     drill: Option<(i64, Drill)>,
     restart_hour: Option<i64>,
     replacement_hour: Option<i64>,
+    /// A platform onboards a thousand riders at once: the status list grows past 1024
+    /// entries, and gates that have not synced since know nothing of the newest.
+    onboarding_hour: Option<i64>,
 }
 
 struct Sim {
@@ -558,7 +574,7 @@ impl Sim {
             self.listen.clone()
         };
         let env: [(&str, &OsStr); 5] = [
-            ("LD_PRELOAD", OsStr::new(LIBFAKETIME)),
+            ("LD_PRELOAD", OsStr::new(LIBFAKETIME_MT)),
             ("FAKETIME_TIMESTAMP_FILE", self.clock_file.as_os_str()),
             ("FAKETIME_NO_CACHE", OsStr::new("1")),
             ("FAKETIME_DONT_FAKE_MONOTONIC", OsStr::new("1")),
@@ -631,6 +647,7 @@ impl Sim {
                 .map(|k| (k.kid.clone(), (k.valid_from, k.valid_until)))
                 .collect(),
             standings: self.riders.iter().map(Rider::effective).collect(),
+            list_len: self.riders.len().div_ceil(1024) * 1024,
             bans: self
                 .bans
                 .iter()
@@ -673,6 +690,10 @@ impl Sim {
         if since_sync > TOO_STALE_AFTER {
             return deny("lists_too_stale");
         }
+        if code.rider >= snap.list_len {
+            return deny("status_unknown");
+        }
+        // A rider registered since the sync has an index inside the padded list: valid there.
         let standing = snap
             .standings
             .get(code.rider)
@@ -870,7 +891,18 @@ impl Sim {
                 format!("{}?", verdict["verdict"])
             };
             *self.stats.scans.entry(actual_text.clone()).or_default() += 1;
-            *self.stats.scan_kinds.entry(kind).or_default() += 1;
+            *self
+                .stats
+                .scan_kinds
+                .entry(kind)
+                .or_default()
+                .entry(actual_text.clone())
+                .or_default() += 1;
+            match expect.stale {
+                Some(true) if expect.reason.is_none() => self.stats.stale_checked.0 += 1,
+                Some(false) if expect.reason.is_none() => self.stats.stale_checked.1 += 1,
+                _ => {}
+            }
             let entry = verdict["entry_id"].as_str().unwrap_or_default().to_owned();
             let gate_name = self.gates[g].name.clone();
             if self
@@ -932,6 +964,15 @@ impl Sim {
         let run = self.exec(Binary::Gate, &["sync", "--state", &state, "--json"], None);
         if run.code == Some(0) {
             self.stats.syncs_ok += 1;
+            // Issuer and gate read the same simulated second.
+            let offset = run.json()["report"]["clock_offset"].as_i64();
+            if offset != Some(0) {
+                self.failures.push(format!(
+                    "step {step} {}: gate {} synced with the issuer's clock {offset:?} s off                      (a harness fault: both should read the simulated time)",
+                    stamp(self.now),
+                    self.gates[g].name,
+                ));
+            }
             let site = self.gates[g].site;
             self.gates[g].snapshot = self.snapshot(site);
             self.gates[g].failed_sync = None;
@@ -1164,23 +1205,34 @@ impl Sim {
     /// Riders worth showing at a gate: not in good standing, banned somewhere, or changed in
     /// the last two days.
     fn interesting_riders(&self) -> Vec<usize> {
+        let banned: HashSet<usize> = self.bans.iter().map(|(_, r)| *r).collect();
         (0..self.riders.len())
             .filter(|&r| {
                 let rider = &self.riders[r];
                 rider.effective() != Standing::Active
-                    || self.bans.iter().any(|(_, b)| *b == r)
+                    || banned.contains(&r)
                     || self.now - rider.touched < 2 * 86_400
             })
             .collect()
     }
 
+    /// A rider to show at a gate or to act on: often one with something going on, seldom
+    /// one of the bulk.
     fn any_rider(&mut self) -> usize {
         let interesting = self.interesting_riders();
+        let bulk: Vec<usize> = (0..self.riders.len())
+            .filter(|&r| self.riders[r].bulk)
+            .collect();
         if !interesting.is_empty() && self.rng.chance(0.4) {
-            interesting[self.rng.below(interesting.len())]
-        } else {
-            self.rng.below(self.riders.len())
+            return interesting[self.rng.below(interesting.len())];
         }
+        if !bulk.is_empty() && self.rng.chance(0.08) {
+            return bulk[self.rng.below(bulk.len())];
+        }
+        let regular: Vec<usize> = (0..self.riders.len())
+            .filter(|&r| !self.riders[r].bulk)
+            .collect();
+        regular[self.rng.below(regular.len())]
     }
 
     fn active_riders(&self) -> Vec<usize> {
@@ -1190,8 +1242,8 @@ impl Sim {
     }
 
     /// A platform uploads its whole roster with the standings it keeps, sometimes changing
-    /// one and sometimes adding a new rider.
-    fn roster_upload(&mut self, p: usize, change: bool, join: bool) {
+    /// one and sometimes adding new riders (more than one: a bulk onboarding).
+    fn roster_upload(&mut self, p: usize, change: bool, join: usize) {
         self.step();
         let mut rows: Vec<(usize, String, String, Standing)> = (0..self.riders.len())
             .filter(|&r| self.riders[r].platform == p)
@@ -1205,11 +1257,13 @@ impl Sim {
                 )
             })
             .collect();
-        if change && !rows.is_empty() {
-            let i = self.rng.below(rows.len());
+        let regular: Vec<usize> = (0..rows.len())
+            .filter(|&i| !self.riders[rows[i].0].bulk)
+            .collect();
+        if change && let Some(i) = self.rng.pick(&regular) {
             rows[i].3 = Standing::ALL[self.rng.weighted(&[5, 3, 2])];
         }
-        if join {
+        for _ in 0..join {
             let platform = &mut self.platforms[p];
             platform.next_number += 1;
             let prid = format!("{}-{:03}", platform.prefix, platform.next_number);
@@ -1230,6 +1284,8 @@ impl Sim {
         for ((r, prid, name, standing), result) in rows.into_iter().zip(results) {
             assert_eq!(result["platform_rider_id"], prid.as_str());
             if r == usize::MAX {
+                // The issuer gives out status indexes in order: the model's index is the
+                // rider's status index.
                 self.stats.riders_joined += 1;
                 self.riders.push(Rider {
                     id: result["rider_id"].as_str().unwrap().to_owned(),
@@ -1239,6 +1295,7 @@ impl Sim {
                     platform_standing: standing,
                     regulator_standing: Standing::Active,
                     touched: self.now,
+                    bulk: join > 1,
                 });
             } else {
                 let rider = &mut self.riders[r];
@@ -1357,11 +1414,11 @@ impl Sim {
             }
             6 => {
                 let p = self.rng.below(self.platforms.len());
-                self.roster_upload(p, true, false);
+                self.roster_upload(p, true, 0);
             }
             _ => {
                 let p = self.rng.below(self.platforms.len());
-                self.roster_upload(p, false, true);
+                self.roster_upload(p, false, 1);
             }
         }
     }
@@ -1420,7 +1477,23 @@ impl Sim {
             }
             for _ in 0..self.rng.range(1, 5) {
                 if !shown.is_empty() && self.rng.chance(0.12) {
-                    let (c, _) = shown[self.rng.below(shown.len())];
+                    // Mostly a code that was likely let in, so that the replay is what is
+                    // refused.
+                    let likely: Vec<usize> = shown
+                        .iter()
+                        .map(|(c, _)| *c)
+                        .filter(|&c| {
+                            let code = &self.codes[c];
+                            self.riders[code.rider].effective() == Standing::Active
+                                && (self.now - code.minted) < 100
+                                && code.minted <= self.now
+                        })
+                        .collect();
+                    let c = if !likely.is_empty() && self.rng.chance(0.8) {
+                        likely[self.rng.below(likely.len())]
+                    } else {
+                        shown[self.rng.below(shown.len())].0
+                    };
                     shown.push((c, "same code again"));
                     continue;
                 }
@@ -1444,6 +1517,33 @@ impl Sim {
         }
     }
 
+    /// A platform onboards 1100 riders at once, and some go to work at once: at gates that
+    /// have not synced since, a rider whose status index lies inside the list they hold (it
+    /// is padded to a multiple of 1024) passes, one past its end is `status_unknown`.
+    fn onboarding(&mut self) {
+        let before = self.riders.len();
+        self.roster_upload(1, false, 1100);
+        let inside: Vec<usize> = (before..self.riders.len().min(1024)).collect();
+        let past: Vec<usize> = (before.max(1024)..self.riders.len()).collect();
+        self.at(self.now + 60);
+        for g in self.active_gates() {
+            self.at(self.now + 5);
+            if self.near_too_stale(g, self.now) {
+                self.stats.batches_skipped_near_boundary += 1;
+                continue;
+            }
+            let mut shown = Vec::new();
+            for (riders, kind) in [(&inside, "new rider"), (&past, "new rider past 1024")] {
+                if let Some(r) = self.rng.pick(riders)
+                    && let Some(c) = self.mint(r, None, self.now)
+                {
+                    shown.push((c, kind));
+                }
+            }
+            self.scan(g, &shown);
+        }
+    }
+
     /// Riders hold fresh codes when a key is revoked or an emergency rotation happens; some
     /// gates sync at once, the others do not; then the held codes and new ones are shown at
     /// every gate while the held ones are still valid.
@@ -1457,8 +1557,14 @@ impl Sim {
             }
             let r = holders.remove(self.rng.below(holders.len()));
             if let Some(c) = self.mint(r, None, t0) {
-                held.push(c);
+                held.push((c, "held"));
             }
+        }
+        // A code dated a little ahead, signed by the key that was to sign then.
+        if let Some(r) = self.rng.pick(&holders)
+            && let Some(c) = self.mint(r, None, t0 + 130)
+        {
+            held.push((c, "held, dated ahead"));
         }
         self.at(t0 + 20);
         match drill {
@@ -1496,7 +1602,7 @@ impl Sim {
                 self.stats.batches_skipped_near_boundary += 1;
                 continue;
             }
-            let mut shown: Vec<(usize, &'static str)> = held.iter().map(|&c| (c, "held")).collect();
+            let mut shown = held.clone();
             if let Some(r) = self.rng.pick(&self.active_riders())
                 && let Some(c) = self.mint(r, None, self.now)
             {
@@ -1574,6 +1680,7 @@ impl Sim {
                     platform_standing: Standing::Active,
                     regulator_standing: Standing::Active,
                     touched: self.now,
+                    bulk: false,
                 });
             }
         }
@@ -1628,6 +1735,7 @@ impl Sim {
             .restart_hour
             .get_or_insert(self.rng.range(0, 24));
         plans[plan(days / 2)].replacement_hour = Some(self.rng.range(9, 17));
+        plans[plan((days / 3).max(1))].onboarding_hour = Some(self.rng.range(9, 17));
         plans
     }
 
@@ -1650,12 +1758,16 @@ impl Sim {
             self.at(t + 330);
             self.replace_tablet();
         }
+        if day.onboarding_hour == Some(hod) {
+            self.at(t + 400);
+            self.onboarding();
+        }
         // The platforms' nightly roster uploads, with what they believe of their riders.
         if hod == 3 {
             for p in 0..self.platforms.len() {
                 self.at(t + 600 + 600 * i64::try_from(p).unwrap());
                 let change = self.rng.chance(0.3);
-                let join = self.rng.chance(0.1);
+                let join = usize::from(self.rng.chance(0.1));
                 self.roster_upload(p, change, join);
             }
         }
@@ -1706,8 +1818,12 @@ impl Sim {
         }
         self.at(self.now + 60);
         let data = self.data.clone();
-        // The issuer's idea of every rider's standing, against the model's.
-        for r in 0..self.riders.len() {
+        // The issuer's idea of every rider's standing, against the model's (a sample of the
+        // bulk).
+        let checked: Vec<usize> = (0..self.riders.len())
+            .filter(|&r| !self.riders[r].bulk || r % 97 == 0)
+            .collect();
+        for r in checked {
             let id = self.riders[r].id.clone();
             let Some(run) = self.operator(&["rider", "show", "--data", &data, &id, "--json"])
             else {
@@ -1795,14 +1911,21 @@ impl Sim {
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        for (kind, verdicts) in &s.scan_kinds {
+            let _ = writeln!(
+                out,
+                "    {kind}: {}",
+                verdicts
+                    .iter()
+                    .map(|(k, v)| format!("{k} {v}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         let _ = writeln!(
             out,
-            "  codes shown as: {}",
-            s.scan_kinds
-                .iter()
-                .map(|(k, v)| format!("{k} {v}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "  stale flag checked on {} allows marked stale and {} fresh",
+            s.stale_checked.0, s.stale_checked.1
         );
         let _ = writeln!(
             out,
@@ -1905,10 +2028,12 @@ fn env_number(name: &str) -> Option<u64> {
 
 #[test]
 fn weeks_of_life_verdicts_match_the_model() {
-    assert!(
-        Path::new(LIBFAKETIME).exists(),
-        "{LIBFAKETIME} is missing: apt-get install faketime (.ci/run does)"
-    );
+    for library in [LIBFAKETIME, LIBFAKETIME_MT] {
+        assert!(
+            Path::new(library).exists(),
+            "{library} is missing: apt-get install faketime (.ci/run does)"
+        );
+    }
     let first = env_number("XIAOGE_LIFE_SEED").unwrap_or(DEFAULT_SEED);
     let seeds = env_number("XIAOGE_LIFE_SEEDS").unwrap_or(1).max(1);
     let days = env_number("XIAOGE_LIFE_DAYS").map_or(DEFAULT_DAYS, |d| i64::try_from(d).unwrap());
