@@ -83,6 +83,12 @@ const STATUS_LIST_REUSE: i64 = 300;
 const BOUNDARY_MARGIN: i64 = 15 * 60;
 /// The end of the signing window of a key with no successor yet.
 const OPEN_ENDED: i64 = i64::MAX / 2;
+/// How far the issuer's status list reaches past the last index it gave out, before it is
+/// rounded up to a multiple of 1024 (`STATUS_LIST_HEADROOM` in issuer/src/service/keys.rs).
+const STATUS_LIST_HEADROOM: usize = 65_536;
+/// Riders a platform onboards at once, in uploads of at most 10,000 rows: more than the
+/// headroom, so that gates which have not synced since know nothing of the newest.
+const ONBOARDED: usize = 67_000;
 
 // ---------------------------------------------------------------------------------------------
 // A small seeded PRNG (splitmix64): the schedule must replay from its seed alone.
@@ -234,6 +240,8 @@ struct Platform {
     api_key: String,
     prefix: &'static str,
     next_number: usize,
+    /// Onboards riders in bulk once, and uploads no routine roster.
+    bulk: bool,
 }
 
 struct Site {
@@ -390,6 +398,9 @@ struct Sim {
     bans: BTreeSet<(usize, usize)>,
     gates: Vec<Gate>,
     codes: Vec<Code>,
+    /// Riders by kind: the dozens the schedule acts on, and the onboarded bulk.
+    regular_riders: Vec<usize>,
+    bulk_riders: Vec<usize>,
     /// Every entry a gate printed: id → (gate, decision text).
     entries: BTreeMap<String, (String, String)>,
     // What happened.
@@ -473,6 +484,8 @@ impl Sim {
             bans: BTreeSet::new(),
             gates: Vec::new(),
             codes: Vec::new(),
+            regular_riders: Vec::new(),
+            bulk_riders: Vec::new(),
             entries: BTreeMap::new(),
             stats: Stats::default(),
             mismatches: Vec::new(),
@@ -647,7 +660,7 @@ impl Sim {
                 .map(|k| (k.kid.clone(), (k.valid_from, k.valid_until)))
                 .collect(),
             standings: self.riders.iter().map(Rider::effective).collect(),
-            list_len: self.riders.len().div_ceil(1024) * 1024,
+            list_len: (self.riders.len() + STATUS_LIST_HEADROOM).div_ceil(1024) * 1024,
             bans: self
                 .bans
                 .iter()
@@ -1206,7 +1219,9 @@ impl Sim {
     /// the last two days.
     fn interesting_riders(&self) -> Vec<usize> {
         let banned: HashSet<usize> = self.bans.iter().map(|(_, r)| *r).collect();
-        (0..self.riders.len())
+        self.regular_riders
+            .iter()
+            .copied()
             .filter(|&r| {
                 let rider = &self.riders[r];
                 rider.effective() != Standing::Active
@@ -1220,29 +1235,42 @@ impl Sim {
     /// one of the bulk.
     fn any_rider(&mut self) -> usize {
         let interesting = self.interesting_riders();
-        let bulk: Vec<usize> = (0..self.riders.len())
-            .filter(|&r| self.riders[r].bulk)
-            .collect();
         if !interesting.is_empty() && self.rng.chance(0.4) {
             return interesting[self.rng.below(interesting.len())];
         }
-        if !bulk.is_empty() && self.rng.chance(0.08) {
-            return bulk[self.rng.below(bulk.len())];
+        if !self.bulk_riders.is_empty() && self.rng.chance(0.05) {
+            return self.bulk_riders[self.rng.below(self.bulk_riders.len())];
         }
-        let regular: Vec<usize> = (0..self.riders.len())
-            .filter(|&r| !self.riders[r].bulk)
-            .collect();
-        regular[self.rng.below(regular.len())]
+        self.regular_riders[self.rng.below(self.regular_riders.len())]
     }
 
+    /// The platforms with a routine roster.
+    fn roster_platforms(&self) -> Vec<usize> {
+        (0..self.platforms.len())
+            .filter(|&p| !self.platforms[p].bulk)
+            .collect()
+    }
+
+    fn add_rider(&mut self, rider: Rider) {
+        if rider.bulk {
+            self.bulk_riders.push(self.riders.len());
+        } else {
+            self.regular_riders.push(self.riders.len());
+        }
+        self.riders.push(rider);
+    }
+
+    /// The regular riders in good standing.
     fn active_riders(&self) -> Vec<usize> {
-        (0..self.riders.len())
+        self.regular_riders
+            .iter()
+            .copied()
             .filter(|&r| self.riders[r].effective() == Standing::Active)
             .collect()
     }
 
     /// A platform uploads its whole roster with the standings it keeps, sometimes changing
-    /// one and sometimes adding new riders (more than one: a bulk onboarding).
+    /// one and sometimes adding a new rider.
     fn roster_upload(&mut self, p: usize, change: bool, join: usize) {
         self.step();
         let mut rows: Vec<(usize, String, String, Standing)> = (0..self.riders.len())
@@ -1257,10 +1285,8 @@ impl Sim {
                 )
             })
             .collect();
-        let regular: Vec<usize> = (0..rows.len())
-            .filter(|&i| !self.riders[rows[i].0].bulk)
-            .collect();
-        if change && let Some(i) = self.rng.pick(&regular) {
+        if change && !rows.is_empty() {
+            let i = self.rng.below(rows.len());
             rows[i].3 = Standing::ALL[self.rng.weighted(&[5, 3, 2])];
         }
         for _ in 0..join {
@@ -1287,7 +1313,7 @@ impl Sim {
                 // The issuer gives out status indexes in order: the model's index is the
                 // rider's status index.
                 self.stats.riders_joined += 1;
-                self.riders.push(Rider {
+                self.add_rider(Rider {
                     id: result["rider_id"].as_str().unwrap().to_owned(),
                     platform: p,
                     platform_rider_id: prid,
@@ -1295,7 +1321,7 @@ impl Sim {
                     platform_standing: standing,
                     regulator_standing: Standing::Active,
                     touched: self.now,
-                    bulk: join > 1,
+                    bulk: false,
                 });
             } else {
                 let rider = &mut self.riders[r];
@@ -1413,11 +1439,11 @@ impl Sim {
                 }
             }
             6 => {
-                let p = self.rng.below(self.platforms.len());
+                let p = self.rng.pick(&self.roster_platforms()).unwrap();
                 self.roster_upload(p, true, 0);
             }
             _ => {
-                let p = self.rng.below(self.platforms.len());
+                let p = self.rng.pick(&self.roster_platforms()).unwrap();
                 self.roster_upload(p, false, 1);
             }
         }
@@ -1517,14 +1543,51 @@ impl Sim {
         }
     }
 
-    /// A platform onboards 1100 riders at once, and some go to work at once: at gates that
-    /// have not synced since, a rider whose status index lies inside the list they hold (it
-    /// is padded to a multiple of 1024) passes, one past its end is `status_unknown`.
+    /// A platform onboards [`ONBOARDED`] riders at once, and some go to work at once: at gates
+    /// that have not synced since, a rider whose status index lies inside the list they hold
+    /// (it reaches [`STATUS_LIST_HEADROOM`] past the last index) passes, one past its end is
+    /// `status_unknown`.
     fn onboarding(&mut self) {
+        self.step();
         let before = self.riders.len();
-        self.roster_upload(1, false, 1100);
-        let inside: Vec<usize> = (before..self.riders.len().min(1024)).collect();
-        let past: Vec<usize> = (before.max(1024)..self.riders.len()).collect();
+        let p = self.platforms.iter().position(|p| p.bulk).unwrap();
+        let end_of_lists = (before + STATUS_LIST_HEADROOM).div_ceil(1024) * 1024;
+        let numbers: Vec<usize> = (1..=ONBOARDED).collect();
+        for chunk in numbers.chunks(10_000) {
+            self.at(self.now + 2);
+            let prefix = self.platforms[p].prefix;
+            let rows: Vec<Value> = chunk
+                .iter()
+                .map(|i| {
+                    json!({
+                        "platform_rider_id": format!("{prefix}-{i:05}"),
+                        "name": NAMES[i % NAMES.len()],
+                        "status": "active",
+                    })
+                })
+                .collect();
+            let Some(answer) =
+                self.platform_api(p, "POST", "/v1/platform/riders", &json!({ "riders": rows }))
+            else {
+                return;
+            };
+            self.stats.roster_uploads += 1;
+            for (row, result) in rows.iter().zip(answer["results"].as_array().unwrap()) {
+                self.stats.riders_joined += 1;
+                self.add_rider(Rider {
+                    id: result["rider_id"].as_str().unwrap().to_owned(),
+                    platform: p,
+                    platform_rider_id: row["platform_rider_id"].as_str().unwrap().to_owned(),
+                    name: row["name"].as_str().unwrap().to_owned(),
+                    platform_standing: Standing::Active,
+                    regulator_standing: Standing::Active,
+                    touched: self.now,
+                    bulk: true,
+                });
+            }
+        }
+        let inside: Vec<usize> = (before..end_of_lists.min(self.riders.len())).collect();
+        let past: Vec<usize> = (end_of_lists..self.riders.len()).collect();
         self.at(self.now + 60);
         for g in self.active_gates() {
             self.at(self.now + 5);
@@ -1533,7 +1596,7 @@ impl Sim {
                 continue;
             }
             let mut shown = Vec::new();
-            for (riders, kind) in [(&inside, "new rider"), (&past, "new rider past 1024")] {
+            for (riders, kind) in [(&inside, "new rider"), (&past, "new rider past the list")] {
                 if let Some(r) = self.rng.pick(riders)
                     && let Some(c) = self.mint(r, None, self.now)
                 {
@@ -1628,7 +1691,11 @@ impl Sim {
             valid_until: OPEN_ENDED,
             withdrawn: None,
         });
-        for (name, prefix) in [("美团", "mt"), ("饿了么", "elm")] {
+        for (name, prefix, bulk) in [
+            ("美团", "mt", false),
+            ("饿了么", "elm", false),
+            ("闪送", "ss", true),
+        ] {
             self.at(self.now + 10);
             let api_key = self
                 .operator(&["platform", "add", "--data", &data, name])
@@ -1639,6 +1706,7 @@ impl Sim {
                 api_key,
                 prefix,
                 next_number: 0,
+                bulk,
             });
         }
         for name in ["翠苑一区", "西溪花园", "滨江商圈"] {
@@ -1653,7 +1721,7 @@ impl Sim {
         }
         self.at(self.now + 60);
         self.start_issuer();
-        for p in 0..self.platforms.len() {
+        for p in self.roster_platforms() {
             self.at(self.now + 10);
             // The first roster: six riders each, all active.
             let platform = &mut self.platforms[p];
@@ -1672,7 +1740,7 @@ impl Sim {
                 .platform_api(p, "POST", "/v1/platform/riders", &json!({ "riders": rows }))
                 .expect("the first roster is accepted");
             for (row, result) in rows.iter().zip(answer["results"].as_array().unwrap()) {
-                self.riders.push(Rider {
+                self.add_rider(Rider {
                     id: result["rider_id"].as_str().unwrap().to_owned(),
                     platform: p,
                     platform_rider_id: row["platform_rider_id"].as_str().unwrap().to_owned(),
@@ -1735,7 +1803,8 @@ impl Sim {
             .restart_hour
             .get_or_insert(self.rng.range(0, 24));
         plans[plan(days / 2)].replacement_hour = Some(self.rng.range(9, 17));
-        plans[plan((days / 3).max(1))].onboarding_hour = Some(self.rng.range(9, 17));
+        // Late in the run: every status list signed after it holds 67,000 more entries.
+        plans[plan((days - 4).max(1))].onboarding_hour = Some(self.rng.range(9, 17));
         plans
     }
 
@@ -1764,7 +1833,7 @@ impl Sim {
         }
         // The platforms' nightly roster uploads, with what they believe of their riders.
         if hod == 3 {
-            for p in 0..self.platforms.len() {
+            for p in self.roster_platforms() {
                 self.at(t + 600 + 600 * i64::try_from(p).unwrap());
                 let change = self.rng.chance(0.3);
                 let join = usize::from(self.rng.chance(0.1));
@@ -1820,9 +1889,10 @@ impl Sim {
         let data = self.data.clone();
         // The issuer's idea of every rider's standing, against the model's (a sample of the
         // bulk).
-        let checked: Vec<usize> = (0..self.riders.len())
-            .filter(|&r| !self.riders[r].bulk || r % 97 == 0)
-            .collect();
+        let mut checked = self.regular_riders.clone();
+        let bulk = self.bulk_riders.len();
+        checked.extend((0..bulk).step_by(bulk / 8 + 1).map(|i| self.bulk_riders[i]));
+        checked.extend(self.bulk_riders.last());
         for r in checked {
             let id = self.riders[r].id.clone();
             let Some(run) = self.operator(&["rider", "show", "--data", &data, &id, "--json"])
