@@ -1097,6 +1097,17 @@ fn print_stats(s: &xiaoge_issuer::service::Stats) -> Result<()> {
             p.platform, p.active, p.suspended, p.revoked
         ))?;
     }
+    print_line(&format!(
+        "status list  {} of {} indexes used, {} left{}",
+        s.status_list.used,
+        s.status_list.capacity,
+        s.status_list.left(),
+        if s.status_list.nearly_full() {
+            " — over 90 %: registration stops when it is full"
+        } else {
+            ""
+        }
+    ))?;
     for d in s.entries_per_day.iter().filter(|d| d.entries > 0) {
         print_line(&format!(
             "entries {}  {:>6}  denied {}",

@@ -232,8 +232,8 @@ pub fn walkthrough(lang: Lang, keep: Option<&Path>) -> Result<()> {
     expect(&v, Some("expired"))?;
 
     say.step(
-        "李** 先拿到一个码；随后平台吊销李**，物业禁止王**进入本小区；门岗同步",
-        "李** gets a code; the platform then revokes 李**, the property bans 王**; the gate syncs",
+        "李** 先拿到一个码；随后监管方吊销李**，物业禁止王**进入本小区；门岗同步",
+        "李** gets a code; the regulator then revokes 李**, the property bans 王**; the gate syncs",
     );
     let (_, before_revocation) = issuer.mint(&li.id, None, wall_clock())?;
     issuer.set_regulator_status(&li.id, RiderStatus::Revoked, wall_clock())?;

@@ -178,6 +178,10 @@ impl From<IssuerError> for ApiError {
             IssuerError::GateAuth(_) => (StatusCode::UNAUTHORIZED, "gate_auth_failed"),
             IssuerError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             IssuerError::NoSigningKey(_) => (StatusCode::SERVICE_UNAVAILABLE, "no_signing_key"),
+            // The issuer's capacity, not the caller's mistake: retrying will not help.
+            IssuerError::StatusListFull { .. } => {
+                (StatusCode::INSUFFICIENT_STORAGE, "status_list_full")
+            }
             IssuerError::NotReady(_) => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             IssuerError::BadJson(_) => (StatusCode::BAD_REQUEST, "bad_json"),
             _ => {

@@ -54,26 +54,10 @@ async fn upsert_roster(
 ) -> ApiResult<Response> {
     let upload: RosterUpload = parse_json(&body).map_err(ApiError::from)?;
     let applied = blocking(&issuer, move |i| {
-        // The inner result is kept apart so that a full status list gets its own answer.
-        Ok(i.upsert_roster(&platform, &upload.riders, now()))
+        i.upsert_roster(&platform, &upload.riders, now())
     })
-    .await?
-    .map_err(roster_error)?;
+    .await?;
     Ok(json(&applied))
-}
-
-/// A roster upload's error as the platform sees it: a full status list is the issuer's
-/// capacity, not the platform's mistake and not an internal failure, so it answers 507
-/// `status_list_full` with how many indexes are left.
-fn roster_error(e: IssuerError) -> ApiError {
-    match e {
-        IssuerError::StatusListFull { .. } => ApiError::new(
-            StatusCode::INSUFFICIENT_STORAGE,
-            "status_list_full",
-            e.to_string(),
-        ),
-        other => ApiError::from(other),
-    }
 }
 
 async fn rider(

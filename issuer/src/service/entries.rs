@@ -93,8 +93,10 @@ pub struct Stats {
     pub parking_share: f64,
     /// The province's targets and progress.
     pub targets: Vec<Targets>,
-    /// Riders by platform.
+    /// Riders by platform, by their effective standing.
     pub riders_by_platform: Vec<PlatformRiders>,
+    /// How much of the status list's capacity the riders use.
+    pub status_list: crate::model::StatusListUsage,
     /// Entries per day over the last 30 days.
     pub entries_per_day: Vec<DayFigures>,
     /// Denials by reason over the last 30 days.
@@ -220,6 +222,7 @@ impl Issuer {
             parking_share,
             targets,
             riders_by_platform: riders,
+            status_list: self.status_list_usage()?,
             entries_per_day,
             denials_by_reason: self.store.denials_by_reason(since)?,
         })

@@ -272,9 +272,16 @@ impl Store {
     pub fn riders_by_platform(&self) -> Result<Vec<(String, u8, u64)>> {
         self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT p.name, r.status, COUNT(*) FROM riders r
-                 JOIN platforms p ON p.id = r.platform_id
-                 GROUP BY p.id, r.status ORDER BY p.id, r.status",
+                // The effective standing, the worse of the platform's and the regulator's:
+                // revoked (any value but 0 and 2 fails closed as revoked), then suspended.
+                "SELECT p.name, s.standing, COUNT(*) FROM (
+                     SELECT platform_id,
+                            CASE WHEN status NOT IN (0, 2) OR regulator_status NOT IN (0, 2) THEN 1
+                                 WHEN status = 2 OR regulator_status = 2 THEN 2
+                                 ELSE 0 END AS standing
+                     FROM riders) s
+                 JOIN platforms p ON p.id = s.platform_id
+                 GROUP BY p.id, s.standing ORDER BY p.id, s.standing",
             )?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
