@@ -1,19 +1,23 @@
-//! The life simulation (issue 9): weeks in the life of a small city, run in seconds with the
+//! The life simulation (issue 9): weeks in the life of a small city, run in a minute with the
 //! real binaries, while a model in this file predicts every verdict.
 //!
-//! One issuer (`xiaoge-issuer serve`, restarted now and then on the same data directory),
-//! two platforms, three sites, five gate tablets (one syncing hourly, one every three hours,
-//! two nightly, one only every two to six days) and a dozen riders (more join through
-//! roster uploads) live through `XIAOGE_LIFE_DAYS` days (28 by default) of simulated time.
-//! A seeded schedule brings: weekly key rotations announced 7 days ahead, emergency
-//! rotations (`--announce-days 0`, superseding the key announced but not yet signing), key
-//! revocations, bans and unbans, the regulator's revocations, suspensions and
-//! reinstatements, the platforms' standing changes (PUT) and their nightly roster uploads
-//! (POST), issuer restarts, and one tablet replaced by a new one enrolled at the same site
-//! (the old one syncs its backlog first). Riders show codes: fresh ones, expired ones,
-//! not-yet-valid ones, codes bound to the gate's site or to another, the same code twice,
-//! codes held across a key revocation or an emergency rotation, and codes of revoked or
-//! suspended riders (minted with `--drill`, as a phone may hold one from before).
+//! One issuer (`xiaoge-issuer serve`, restarted now and then on the same data directory and
+//! port), three platforms, three sites, five gate tablets (one syncing hourly, one every three
+//! hours, two nightly, one only every two to six days) and a dozen riders (more join through
+//! roster uploads) live through `XIAOGE_LIFE_DAYS` days (28 by default) of simulated time. A
+//! seeded schedule brings: weekly key rotations announced 7 days ahead, emergency rotations
+//! (`--announce-days 0`, superseding the key announced but not yet signing), key revocations
+//! (mostly of the key signing now, which brings a bridging key), bans and unbans, the
+//! regulator's revocations, suspensions and reinstatements, the platforms' standing changes
+//! (`PUT …/status`) and their nightly and ad hoc roster uploads (`POST /v1/platform/riders`),
+//! issuer restarts, one tablet replaced by a new one enrolled at the same site (the old one
+//! syncs its backlog first), and late in the run a third platform onboarding 67,000 riders
+//! at once (more than the status list's headroom). Riders show codes: fresh ones, expired
+//! ones, not-yet-valid ones, codes bound to the gate's site or to another, the same code
+//! twice or at a second gate, codes held across a key revocation or an emergency rotation
+//! (some dated ahead), new riders past the end of a gate's status list, and codes of revoked
+//! or suspended riders (minted with `--drill`, as a phone may hold one from before; now and
+//! then the test first checks that the issuer refuses them without it).
 //!
 //! Time: every short-lived process runs under libfaketime with `FAKETIME` set to the
 //! simulated second, frozen (`"2027-01-04 08:00:00"`, no `@`). libfaketime 0.9.10 then
@@ -23,22 +27,31 @@
 //! thread-safe `libfaketimeMT.so.1`) reads its time from `FAKETIME_TIMESTAMP_FILE`, re-read on
 //! every call (`FAKETIME_NO_CACHE=1`), which the test moves before every step; its monotonic
 //! clock stays real (`FAKETIME_DONT_FAKE_MONOTONIC=1`) for tokio's timers. Gates and issuer
-//! always agree on the time (every sync checks that the issuer's clock was 0 s off): no clock
-//! faults here (`faults.rs` has those).
+//! always agree on the time (every sync checks that the issuer's clock was 0 s off). Data
+//! lives in /dev/shm where there is one: SQLite's fsyncs would otherwise take most of the run.
 //!
-//! The model (`Model::predict`) knows what each gate learnt at its last successful sync (the
-//! trust list's keys and windows, every rider's standing, its site's bans) and the codes it
-//! accepted, and applies the check order of docs/FORMAT.md: key id known → key window →
-//! not yet valid / expired → lists too stale → status → bans → site binding → replay.
-//! Effective standing is the worse of the platform's and the regulator's; a roster never
-//! lifts the regulator's. At the end every gate syncs, and every entry a gate logged must be
-//! on the issuer exactly once, with the decision the gate showed.
+//! The model ([`Sim::predict`]) knows what each gate learnt at its last successful sync (the
+//! trust list's keys and windows, every rider's standing, the status list's length, its
+//! site's bans) and the codes it accepted, and applies the check order of docs/FORMAT.md:
+//! key id known → key window → not yet valid / expired → lists too stale → status index
+//! inside the list → standing → bans → site binding → replay. Effective standing is the worse
+//! of the platform's and the regulator's: a roster never lifts the regulator's, a
+//! reinstatement never lifts the platform's. After every key change `keys list --json` must
+//! agree with the model's keys; at the end every gate syncs, every entry a gate showed must be
+//! on the issuer exactly once with the decision the gate showed, and the issuer's standing of
+//! the regular riders (and a sample of the bulk) must be the model's.
+//!
+//! Not simulated: clock faults, drift or gate reboots (`faults.rs` has clock faults), network
+//! faults, a kiosk and `sync --loop` running beside `verify` on one state directory, the rider
+//! page's codes (`/r`, its rate limit), manual entries and guard overrides, help requests,
+//! more than one issuer process, and key retirement by age (not visible in any verdict).
 //!
 //! Replay a run: `XIAOGE_LIFE_SEED=<seed> cargo test -p xiaoge-e2e --test life -- --nocapture`;
 //! more seeds: `XIAOGE_LIFE_SEEDS=<n>` (seeds from `XIAOGE_LIFE_SEED` on); longer:
-//! `XIAOGE_LIFE_DAYS=<days>`. `XIAOGE_LIFE_KEY_REVOKE=0|1` turns the key revocation drills
-//! off or on (see [`KEY_REVOCATION`]). Every mismatch is printed with its step and simulated
-//! time, the gate, the rider, what the model expected and what the gate said.
+//! `XIAOGE_LIFE_DAYS=<days>`; every command and API call: `XIAOGE_LIFE_TRACE=1`.
+//! `XIAOGE_LIFE_KEY_REVOKE=0|1` turns the key revocation drills off or on (see
+//! [`KEY_REVOCATION`]). Every mismatch is printed with its step and simulated time, the gate,
+//! the rider, what the model expected and what the gate said.
 
 // Test code: a failed expectation should stop the test where it happened.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
