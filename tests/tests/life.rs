@@ -420,8 +420,8 @@ struct Sim {
     stats: Stats,
     mismatches: Vec<Mismatch>,
     /// Failed syncs, failed operator commands, the issuer disagreeing with the model outside
-    /// a verdict.
-    failures: Vec<String>,
+    /// a verdict: (kind, what happened).
+    failures: Vec<(&'static str, String)>,
 }
 
 const NAMES: [&str; 24] = [
@@ -518,6 +518,10 @@ impl Sim {
         std::fs::rename(&next, &self.clock_file).unwrap();
     }
 
+    fn fail(&mut self, kind: &'static str, what: String) {
+        self.failures.push((kind, what));
+    }
+
     fn step(&mut self) -> u64 {
         self.stats.steps += 1;
         self.stats.steps
@@ -583,12 +587,15 @@ impl Sim {
             Some(run)
         } else {
             let step = self.stats.steps;
-            self.failures.push(format!(
-                "step {step} {}: `xiaoge-issuer {}` failed: {}",
-                stamp(self.now),
-                args.join(" "),
-                run.stderr.trim()
-            ));
+            self.fail(
+                "operator command",
+                format!(
+                    "step {step} {}: `xiaoge-issuer {}` failed: {}",
+                    stamp(self.now),
+                    args.join(" "),
+                    run.stderr.trim()
+                ),
+            );
             None
         }
     }
@@ -643,10 +650,13 @@ impl Sim {
             Some(serde_json::from_str(&text).unwrap())
         } else {
             let step = self.stats.steps;
-            self.failures.push(format!(
-                "step {step} {}: {method} {path} answered {status}: {text}",
-                stamp(self.now)
-            ));
+            self.fail(
+                "platform API",
+                format!(
+                    "step {step} {}: {method} {path} answered {status}: {text}",
+                    stamp(self.now)
+                ),
+            );
             None
         }
     }
@@ -783,13 +793,16 @@ impl Sim {
             args.push("--drill");
             let run = self.issuer_cli(&args);
             if run.code == Some(0) {
-                self.failures.push(format!(
-                    "step {step} {}: the issuer minted a code for {} at {when}, when no \
+                self.fail(
+                    "mint",
+                    format!(
+                        "step {step} {}: the issuer minted a code for {} at {when}, when no \
                      unrevoked key signs then: {}",
-                    stamp(self.now),
-                    self.rider_label(r),
-                    run.stderr.trim()
-                ));
+                        stamp(self.now),
+                        self.rider_label(r),
+                        run.stderr.trim()
+                    ),
+                );
             }
             return None;
         };
@@ -832,12 +845,15 @@ impl Sim {
             run = self.issuer_cli(&args);
         }
         if run.code != Some(0) {
-            self.failures.push(format!(
-                "step {step} {}: `xiaoge-issuer {}` failed (drill {drill}): {}",
-                stamp(self.now),
-                args.join(" "),
-                run.stderr.trim()
-            ));
+            self.fail(
+                "mint",
+                format!(
+                    "step {step} {}: `xiaoge-issuer {}` failed (drill {drill}): {}",
+                    stamp(self.now),
+                    args.join(" "),
+                    run.stderr.trim()
+                ),
+            );
             return None;
         }
         Some(self.keep_code(&run, r, site, at, key))
@@ -892,15 +908,18 @@ impl Sim {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         if run.code != Some(0) || lines.len() != shown.len() {
-            self.failures.push(format!(
-                "step {step} {}: verify at {} printed {} verdicts for {} codes (exit {:?}): {}",
-                stamp(self.now),
-                self.gates[g].name,
-                lines.len(),
-                shown.len(),
-                run.code,
-                run.stderr.trim()
-            ));
+            self.fail(
+                "verify",
+                format!(
+                    "step {step} {}: verify at {} printed {} verdicts for {} codes (exit {:?}): {}",
+                    stamp(self.now),
+                    self.gates[g].name,
+                    lines.len(),
+                    shown.len(),
+                    run.code,
+                    run.stderr.trim()
+                ),
+            );
             return;
         }
         for ((c, kind), verdict) in shown.iter().zip(&lines) {
@@ -936,8 +955,10 @@ impl Sim {
                 .insert(entry.clone(), (gate_name.clone(), actual_text.clone()))
                 .is_some()
             {
-                self.failures
-                    .push(format!("step {step}: entry id {entry} printed twice"));
+                self.fail(
+                    "entries",
+                    format!("step {step}: entry id {entry} printed twice"),
+                );
             }
             let stale_wrong = allowed
                 && expect
@@ -993,8 +1014,8 @@ impl Sim {
             // Issuer and gate read the same simulated second.
             let offset = run.json()["report"]["clock_offset"].as_i64();
             if offset != Some(0) {
-                self.failures.push(format!(
-                    "step {step} {}: gate {} synced with the issuer's clock {offset:?} s off                      (a harness fault: both should read the simulated time)",
+                self.fail("clock", format!(
+                    "step {step} {}: gate {} synced with the issuer's clock {offset:?} s off (a harness fault: both should read the simulated time)",
                     stamp(self.now),
                     self.gates[g].name,
                 ));
@@ -1005,12 +1026,15 @@ impl Sim {
         } else {
             self.stats.syncs_failed += 1;
             self.gates[g].failed_sync = Some(step);
-            self.failures.push(format!(
-                "step {step} {}: sync of gate {} failed: {}",
-                stamp(self.now),
-                self.gates[g].name,
-                run.stderr.trim()
-            ));
+            self.fail(
+                "sync",
+                format!(
+                    "step {step} {}: sync of gate {} failed: {}",
+                    stamp(self.now),
+                    self.gates[g].name,
+                    run.stderr.trim()
+                ),
+            );
         }
     }
 
@@ -1041,11 +1065,14 @@ impl Sim {
             None,
         );
         if run.code != Some(0) {
-            self.failures.push(format!(
-                "step {step} {}: enrolling {name} failed: {}",
-                stamp(self.now),
-                run.stderr.trim()
-            ));
+            self.fail(
+                "enrollment",
+                format!(
+                    "step {step} {}: enrolling {name} failed: {}",
+                    stamp(self.now),
+                    run.stderr.trim()
+                ),
+            );
             return false;
         }
         self.stats.syncs_ok += 1;
@@ -1158,10 +1185,13 @@ impl Sim {
             }
         }
         for p in problems {
-            self.failures.push(format!(
-                "step {step} {}: after {what}, keys list: {p}",
-                stamp(self.now)
-            ));
+            self.fail(
+                "keys list",
+                format!(
+                    "step {step} {}: after {what}, keys list: {p}",
+                    stamp(self.now)
+                ),
+            );
         }
     }
 
@@ -1892,10 +1922,13 @@ impl Sim {
             let status = self.exec(Binary::Gate, &["status", "--state", &state, "--json"], None);
             let pending = status.json()["pending_entries"].as_u64();
             if pending != Some(0) {
-                self.failures.push(format!(
-                    "gate {} still has {pending:?} entries to upload after its last sync",
-                    self.gates[g].name
-                ));
+                self.fail(
+                    "entries",
+                    format!(
+                        "gate {} still has {pending:?} entries to upload after its last sync",
+                        self.gates[g].name
+                    ),
+                );
             }
         }
         self.at(self.now + 60);
@@ -1914,10 +1947,13 @@ impl Sim {
             };
             let status = run.json()["status"].as_str().unwrap_or("?").to_owned();
             if status != self.riders[r].effective().roster() {
-                self.failures.push(format!(
-                    "at the end the issuer has rider {} as {status}",
-                    self.rider_label(r)
-                ));
+                self.fail(
+                    "standing",
+                    format!(
+                        "at the end the issuer has rider {} as {status}",
+                        self.rider_label(r)
+                    ),
+                );
             }
         }
         let run = self
@@ -1933,19 +1969,20 @@ impl Sim {
                 (_, reason) => verdict_text(Some(reason.unwrap_or("?"))),
             };
             match self.entries.get(&id) {
-                None => self.failures.push(format!(
-                    "entry {id} at the issuer was never shown at a gate"
-                )),
-                Some((gate, shown)) if *shown != decision => self.failures.push(format!(
-                    "entry {id} of gate {gate}: shown {shown}, the issuer has {decision}"
-                )),
+                None => self.fail(
+                    "entries",
+                    format!("entry {id} at the issuer was never shown at a gate"),
+                ),
+                Some((gate, shown)) if *shown != decision => self.fail(
+                    "entries",
+                    format!("entry {id} of gate {gate}: shown {shown}, the issuer has {decision}"),
+                ),
                 Some(_) => {}
             }
         }
         for (id, n) in &at_issuer {
             if *n != 1 {
-                self.failures
-                    .push(format!("entry {id} is at the issuer {n} times"));
+                self.fail("entries", format!("entry {id} is at the issuer {n} times"));
             }
         }
         let missing = self
@@ -1954,10 +1991,13 @@ impl Sim {
             .filter(|id| !at_issuer.contains_key(*id))
             .count();
         if missing > 0 {
-            self.failures.push(format!(
-                "{missing} of {} entries shown at gates never reached the issuer",
-                self.entries.len()
-            ));
+            self.fail(
+                "entries",
+                format!(
+                    "{missing} of {} entries shown at gates never reached the issuer",
+                    self.entries.len()
+                ),
+            );
         }
         self.issuer.take().expect("the issuer runs").stop();
     }
@@ -2086,16 +2126,23 @@ impl Sim {
                 );
             }
         }
-        const SHOWN: usize = 40;
-        for f in self.failures.iter().take(SHOWN) {
-            let _ = writeln!(out, "  FAILURE {f}");
+        // Failures by kind: how many, and the first few of each.
+        let mut kinds: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+        for (kind, what) in &self.failures {
+            kinds.entry(kind).or_default().push(what);
         }
-        if self.failures.len() > SHOWN {
-            let _ = writeln!(
-                out,
-                "  … and {} more failures (XIAOGE_LIFE_TRACE=1 shows every command)",
-                self.failures.len() - SHOWN
-            );
+        for (kind, all) in kinds {
+            let _ = writeln!(out, "  FAILURES ({kind}): {}", all.len());
+            for what in all.iter().take(8) {
+                let _ = writeln!(out, "    {what}");
+            }
+            if all.len() > 8 {
+                let _ = writeln!(
+                    out,
+                    "    … and {} more (XIAOGE_LIFE_TRACE=1 shows every command)",
+                    all.len() - 8
+                );
+            }
         }
         out
     }
