@@ -3,21 +3,21 @@
 //!
 //! One issuer (`xiaoge-issuer serve`, restarted now and then on the same data directory and
 //! port), three platforms, three sites, five gate tablets (one syncing hourly, one every three
-//! hours, two nightly, one only every two to six days) and a dozen riders (more join through
-//! roster uploads) live through `XIAOGE_LIFE_DAYS` days (28 by default) of simulated time. A
-//! seeded schedule brings: weekly key rotations announced 7 days ahead, emergency rotations
-//! (`--announce-days 0`, superseding the key announced but not yet signing), key revocations
-//! (mostly of the key signing now, which brings a bridging key), bans and unbans, the
-//! regulator's revocations, suspensions and reinstatements, the platforms' standing changes
-//! (`PUT …/status`) and their nightly and ad hoc roster uploads (`POST /v1/platform/riders`),
-//! issuer restarts, one tablet replaced by a new one enrolled at the same site (the old one
-//! syncs its backlog first), and late in the run a third platform onboarding 67,000 riders
-//! at once (more than the status list's headroom). Riders show codes: fresh ones, expired
-//! ones, not-yet-valid ones, codes bound to the gate's site or to another, the same code
-//! twice or at a second gate, codes held across a key revocation or an emergency rotation
-//! (some dated ahead), new riders past the end of a gate's status list, and codes of revoked
-//! or suspended riders (minted with `--drill`, as a phone may hold one from before; now and
-//! then the test first checks that the issuer refuses them without it).
+//! hours, two nightly, one only every two to six days and once not for nine days or more) and a
+//! dozen riders (more join through roster uploads) live through `XIAOGE_LIFE_DAYS` days (28 by
+//! default) of simulated time. A seeded schedule brings: weekly key rotations announced 7 days
+//! ahead, emergency rotations (`--announce-days 0`, superseding the key announced but not yet
+//! signing), key revocations (mostly of the key signing now, which brings a bridging key), bans
+//! and unbans, the regulator's revocations, suspensions and reinstatements, the platforms'
+//! standing changes (`PUT …/status`) and their nightly and ad hoc roster uploads (`POST
+//! /v1/platform/riders`), issuer restarts, one tablet replaced by a new one enrolled at the
+//! same site (the old one syncs its backlog first), and late in the run a third platform
+//! onboarding 67,000 riders at once (more than the status list's headroom). Riders show codes:
+//! fresh ones, expired ones, not-yet-valid ones, codes bound to the gate's site or to another,
+//! the same code twice or at a second gate, codes held across a key revocation or an emergency
+//! rotation (some dated ahead), new riders past the end of a gate's status list, and codes of
+//! revoked or suspended riders (minted with `--drill`, as a phone may hold one from before; now
+//! and then the test first checks that the issuer refuses them without it).
 //!
 //! Time: every short-lived process runs under libfaketime with `FAKETIME` set to the
 //! simulated second, frozen (`"2027-01-04 08:00:00"`, no `@`). libfaketime 0.9.10 then
@@ -391,6 +391,8 @@ struct Sim {
     key_revocation: bool,
     /// Print every command and API call (`XIAOGE_LIFE_TRACE=1`).
     trace: bool,
+    /// Whether the lazy gate's long outage has begun.
+    outage_done: bool,
     rng: Rng,
     issuer_bin: PathBuf,
     gate_bin: PathBuf,
@@ -478,6 +480,7 @@ impl Sim {
             days,
             key_revocation,
             trace: std::env::var_os("XIAOGE_LIFE_TRACE").is_some_and(|v| v != "0"),
+            outage_done: false,
             rng: Rng(seed),
             issuer_bin: bin("xiaoge-issuer"),
             gate_bin: bin("xiaoge-gate"),
@@ -964,7 +967,12 @@ impl Sim {
                 && expect
                     .stale
                     .is_some_and(|s| Some(s) != verdict["stale"].as_bool());
-            if actual_text != verdict_text(expect.reason) || stale_wrong {
+            // Past the signature the verdict names the rider and the code: the ones shown.
+            let code = &self.codes[*c];
+            let named_wrong = (verdict["rider"].is_object()
+                && verdict["rider"]["id"] != self.riders[code.rider].id.as_str())
+                || (verdict["code_id"].is_string() && verdict["code_id"] != code.id.as_str());
+            if actual_text != verdict_text(expect.reason) || stale_wrong || named_wrong {
                 let code = &self.codes[*c];
                 let mut note = format!(
                     "code {} minted {} by key {}{}; gate synced {}",
@@ -976,6 +984,13 @@ impl Sim {
                         .unwrap_or_default(),
                     stamp(self.gates[g].snapshot.at)
                 );
+                if named_wrong {
+                    let _ = write!(
+                        note,
+                        "; the verdict names rider {} and code {}",
+                        verdict["rider"]["id"], verdict["code_id"]
+                    );
+                }
                 if stale_wrong {
                     let _ = write!(
                         note,
@@ -1015,7 +1030,8 @@ impl Sim {
             let offset = run.json()["report"]["clock_offset"].as_i64();
             if offset != Some(0) {
                 self.fail("clock", format!(
-                    "step {step} {}: gate {} synced with the issuer's clock {offset:?} s off (a harness fault: both should read the simulated time)",
+                    "step {step} {}: gate {} synced with the issuer's clock {offset:?} s off (a \
+                     harness fault: both should read the simulated time)",
                     stamp(self.now),
                     self.gates[g].name,
                 ));
@@ -1105,7 +1121,15 @@ impl Sim {
             SyncPlan::Nightly(h) => hour % 24 == h,
             SyncPlan::Lazy => {
                 if t >= gate.next_lazy_sync {
-                    let next = t + self.rng.range(2 * 24, 6 * 24) * 3600;
+                    // Once in the run the tablet is left off its network for nine days or
+                    // more: it misses a weekly rotation's announcement.
+                    let days = if self.outage_done || (t - T0) < 6 * 86_400 {
+                        self.rng.range(2 * 24, 6 * 24)
+                    } else {
+                        self.outage_done = true;
+                        self.rng.range(9 * 24, 11 * 24)
+                    };
+                    let next = t + days * 3600;
                     self.gates[g].next_lazy_sync = next;
                     true
                 } else {
