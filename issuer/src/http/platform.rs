@@ -6,14 +6,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use serde::Deserialize;
 
 use super::{ApiError, ApiResult, bearer, blocking, json, now, parse_json};
-use crate::error::IssuerError;
 use crate::model::{RosterUpload, StatusChange};
 use crate::service::Issuer;
 use crate::store::PlatformRow;
@@ -41,7 +39,7 @@ impl FromRequestParts<Arc<Issuer>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, issuer: &Arc<Issuer>) -> Result<Self, ApiError> {
         let key = bearer(&parts.headers)?;
-        blocking(issuer, move |i| i.authenticate_platform(&key))
+        blocking(issuer, move |i| i.authenticate_platform(&key, now()))
             .await
             .map(Caller)
     }

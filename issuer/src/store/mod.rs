@@ -6,11 +6,13 @@
 //! a few more read at the same time (WAL lets readers run beside the writer), so minting
 //! codes never queues behind an upload.
 
+mod audit;
 mod entries;
 mod help;
 mod keys;
 mod platforms;
 mod riders;
+mod sessions;
 mod sites;
 
 use std::path::Path;
@@ -22,11 +24,12 @@ use rusqlite::{Connection, ErrorCode};
 use crate::error::{IssuerError, Result};
 use crate::sqlite;
 
+pub use audit::Audit;
 pub use entries::{CST_OFFSET, DayCount, StoredEntry};
 pub use keys::{SigningKeyRow, Withdrawal};
-pub use platforms::PlatformRow;
+pub use platforms::{PlatformKeyUse, PlatformRow};
 pub use riders::{RiderRow, RosterChange, SessionRider, StatusSnapshot};
-pub use sites::GateRow;
+pub use sites::{Enrollment, GateRow};
 
 /// Numbered schema migrations; the database records how many it has applied.
 const MIGRATIONS: &[&str] = &[
@@ -208,6 +211,48 @@ const MIGRATIONS: &[&str] = &[
     // regulator's.
     "
     ALTER TABLE riders ADD COLUMN regulator_status INTEGER NOT NULL DEFAULT 0;
+    ",
+    // 10: every credential can be cut off (issue 10). A gate's key can be revoked, or
+    // replaced by a new one-time token for the same gate id; enrollment tokens expire (those
+    // already out get three days from the upgrade). A platform holds several keys so that a
+    // rotation can overlap; the one it had becomes its first. Admin tokens can be revoked, and
+    // a dashboard session knows its token, so revoking the token ends its sessions: sessions
+    // from before this migration do not, so they are dropped (a 12-hour login is all that is
+    // lost). Ended sessions are kept until they expire, to answer `session_ended`. Each
+    // action is written to the audit log in the same transaction.
+    "
+    ALTER TABLE gates ADD COLUMN revoked_at INTEGER;
+    ALTER TABLE gates ADD COLUMN token_expires_at INTEGER;
+    UPDATE gates SET token_expires_at = CAST(strftime('%s', 'now') AS INTEGER) + 3 * 86400
+        WHERE token_hash IS NOT NULL;
+    CREATE TABLE platform_keys (
+        id          INTEGER PRIMARY KEY,
+        platform_id INTEGER NOT NULL REFERENCES platforms(id),
+        key_hash    BLOB NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER,
+        revoked_at  INTEGER
+    );
+    CREATE INDEX platform_keys_platform ON platform_keys (platform_id);
+    INSERT INTO platform_keys (platform_id, key_hash, created_at)
+        SELECT id, api_key_hash, created_at FROM platforms;
+    ALTER TABLE admin_tokens ADD COLUMN revoked_at INTEGER;
+    DELETE FROM admin_sessions;
+    ALTER TABLE admin_sessions ADD COLUMN admin_token_id INTEGER REFERENCES admin_tokens(id);
+    ALTER TABLE admin_sessions ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE admin_sessions ADD COLUMN ended_at INTEGER;
+    CREATE INDEX admin_sessions_token ON admin_sessions (admin_token_id);
+    ALTER TABLE rider_sessions ADD COLUMN ended_at INTEGER;
+    CREATE INDEX rider_sessions_rider ON rider_sessions (rider_id);
+    CREATE TABLE audit_log (
+        id     INTEGER PRIMARY KEY,
+        at     INTEGER NOT NULL,
+        actor  TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_at ON audit_log (at, id);
     ",
 ];
 

@@ -525,7 +525,7 @@ impl Store {
             Ok(c.prepare_cached(&format!(
                 "SELECT {RIDER_COLUMNS}, s.expires_at FROM rider_sessions s
                  JOIN riders r ON r.id = s.rider_id JOIN platforms p ON p.id = r.platform_id
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2"
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.ended_at IS NULL"
             ))?
             .query_row(params![session_hash, now.0], |r| {
                 Ok(SessionRider {
