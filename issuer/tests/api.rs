@@ -1419,7 +1419,7 @@ fn a_replaced_gate_enrolls_with_the_new_token_and_keeps_its_gate_id() {
         &api,
         gate,
         &new_key,
-        &[fresh.clone()],
+        std::slice::from_ref(&fresh),
         http::now(),
         &nonce(),
     );

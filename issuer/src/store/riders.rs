@@ -560,7 +560,14 @@ mod tests {
     fn store_with_platform() -> (tempfile::TempDir, Store, PlatformRow) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::create(&dir.path().join("issuer.db")).unwrap();
-        let id = store.insert_platform("美团", b"key hash", NOW).unwrap();
+        let audit = super::super::Audit {
+            actor: "cli".into(),
+            action: "platform.add",
+            target: String::new(),
+            detail: String::new(),
+            at: NOW,
+        };
+        let id = store.insert_platform("美团", b"key hash", &audit).unwrap();
         let platform = PlatformRow {
             id,
             name: "美团".into(),
