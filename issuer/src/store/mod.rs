@@ -347,3 +347,48 @@ fn unique_to_conflict(e: rusqlite::Error, message: impl FnOnce() -> String) -> I
 fn row_id(conn: &Connection) -> u64 {
     u64::try_from(conn.last_insert_rowid()).unwrap_or(0)
 }
+
+#[cfg(test)]
+mod tests {
+    // Test code: a failed expectation should stop the test where it happened.
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use xiaoge_pass::UnixTime;
+
+    use super::*;
+
+    #[test]
+    fn migration_10_keeps_platform_keys_and_gives_pending_tokens_an_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("issuer.db");
+        sqlite::create_file(&path).unwrap();
+        {
+            let before = sqlite::open(&path, &MIGRATIONS[..MIGRATIONS.len() - 1]).unwrap();
+            before
+                .execute_batch(
+                    "INSERT INTO platforms (id, name, api_key_hash, created_at)
+                         VALUES (1, '美团', x'01', 100);
+                     INSERT INTO sites (id, name, created_at) VALUES (1, '翠苑', 100);
+                     INSERT INTO gates (id, site_id, name, token_hash, created_at)
+                         VALUES (1, 1, '东门', x'02', 100);
+                     INSERT INTO admin_sessions (token_hash, admin_name, expires_at)
+                         VALUES (x'03', 'ops', 9999999999);",
+                )
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let key = store.platform_by_key(&[1]).unwrap().expect("the old key");
+        assert_eq!(key.platform.name, "美团");
+        assert_eq!((key.expires_at, key.revoked_at), (None, None));
+        let gates = store.gates(None).unwrap();
+        let expires = gates[0].token_expires_at.expect("a pending token expires");
+        assert!(expires.0 > 1_700_000_000, "{expires:?}");
+        assert!(
+            store
+                .admin_session(&[3], UnixTime(1_000))
+                .unwrap()
+                .is_none(),
+            "sessions without a token id are dropped"
+        );
+    }
+}
