@@ -1434,6 +1434,10 @@ fn a_replaced_gate_enrolls_with_the_new_token_and_keeps_its_gate_id() {
         &nonce(),
     );
     assert_eq!(old_again.status, 401, "the old key stays refused");
+    assert_eq!(old_again.code(), "gate_revoked");
+    let bundle = api.site_bundle(gate, &old_key);
+    assert_eq!(bundle.code(), "gate_revoked");
+    assert_eq!(api.site_bundle(gate, &new_key).status, 200);
     let logged = api.issuer.entries().unwrap();
     assert!(
         logged

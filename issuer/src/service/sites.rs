@@ -329,6 +329,19 @@ impl Issuer {
         let signature = hex::decode(auth.signature).unwrap_or_default();
         let input = gate_auth::signing_input(method, path_and_query, time, auth.nonce, body);
         if !signature_valid(&public, &input, &signature) {
+            // The tablet a replacement took over from: refused as revoked, so it says so.
+            let old_key = gate
+                .revoked_key
+                .as_deref()
+                .and_then(|k| public_key_from_bytes(k).ok());
+            if let (Some(old), Some(at)) = (old_key, gate.revoked_at)
+                && signature_valid(&old, &input, &signature)
+            {
+                return Err(IssuerError::GateRevoked {
+                    gate: gate_id,
+                    at: at.0,
+                });
+            }
             return Err(refuse(format!(
                 "signature does not verify with gate {gate_id}'s key"
             )));

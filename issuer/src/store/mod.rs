@@ -213,7 +213,8 @@ const MIGRATIONS: &[&str] = &[
     ALTER TABLE riders ADD COLUMN regulator_status INTEGER NOT NULL DEFAULT 0;
     ",
     // 10: every credential can be cut off (issue 10). A gate's key can be revoked, or
-    // replaced by a new one-time token for the same gate id; enrollment tokens expire (those
+    // replaced by a new one-time token for the same gate id (the key cut off is kept, so the
+    // old tablet is told `gate_revoked` even after a new one enrolled); enrollment tokens expire (those
     // already out get three days from the upgrade). A platform holds several keys so that a
     // rotation can overlap; the one it had becomes its first. Admin tokens can be revoked, and
     // a dashboard session knows its token, so revoking the token ends its sessions: sessions
@@ -222,6 +223,7 @@ const MIGRATIONS: &[&str] = &[
     // action is written to the audit log in the same transaction.
     "
     ALTER TABLE gates ADD COLUMN revoked_at INTEGER;
+    ALTER TABLE gates ADD COLUMN revoked_key BLOB;
     ALTER TABLE gates ADD COLUMN token_expires_at INTEGER;
     UPDATE gates SET token_expires_at = CAST(strftime('%s', 'now') AS INTEGER) + 3 * 86400
         WHERE token_hash IS NOT NULL;

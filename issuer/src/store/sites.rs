@@ -23,6 +23,8 @@ pub struct GateRow {
     pub public_key: Option<Vec<u8>>,
     /// When its key was last cut off (revoked or replaced), if ever.
     pub revoked_at: Option<UnixTime>,
+    /// The key last cut off, to tell its holder why it is refused.
+    pub revoked_key: Option<Vec<u8>>,
 }
 
 /// What an enrollment token was worth.
@@ -280,8 +282,8 @@ impl Store {
         self.write(|c| {
             let tx = c.transaction()?;
             let changed = tx.execute(
-                "UPDATE gates SET public_key = NULL, revoked_at = ?2, token_hash = ?3,
-                     token_expires_at = ?4
+                "UPDATE gates SET revoked_key = COALESCE(public_key, revoked_key),
+                     public_key = NULL, revoked_at = ?2, token_hash = ?3, token_expires_at = ?4
                  WHERE id = ?1",
                 params![
                     id,
@@ -302,7 +304,8 @@ impl Store {
     pub fn gate(&self, id: u64) -> Result<Option<GateRow>> {
         self.read(|c| {
             Ok(c.prepare_cached(
-                "SELECT id, site_id, name, public_key, revoked_at FROM gates WHERE id = ?1",
+                "SELECT id, site_id, name, public_key, revoked_at, revoked_key FROM gates
+                 WHERE id = ?1",
             )?
             .query_row([id], |r| {
                 Ok(GateRow {
@@ -311,6 +314,7 @@ impl Store {
                     name: r.get(2)?,
                     public_key: r.get(3)?,
                     revoked_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
+                    revoked_key: r.get(5)?,
                 })
             })
             .optional()?)
