@@ -682,7 +682,19 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Session(command) => session(command, now)?,
         Command::Audit { data, since, json } => {
-            let since = since.as_deref().map(parse_time).transpose()?;
+            let since = since
+                .as_deref()
+                .map(|text| {
+                    chrono::DateTime::parse_from_rfc3339(text)
+                        .map(|t| UnixTime(t.timestamp()))
+                        .with_context(|| {
+                            format!(
+                                "--since {text:?} is not an RFC 3339 time such as \
+                                 2026-12-01T00:00:00+08:00"
+                            )
+                        })
+                })
+                .transpose()?;
             let log = open(&data)?.audit_log(since.unwrap_or(UnixTime(0)))?;
             if json.json {
                 return print_json(&log);
