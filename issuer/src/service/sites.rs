@@ -246,6 +246,8 @@ impl Issuer {
                     request.public_key
                 ))
             })?;
+        // Who enrolls is the gate the token was for; the store fills in the actor and target
+        // once it knows which gate that is.
         let record = audit(
             Actor::Cli,
             "gate.enroll",
