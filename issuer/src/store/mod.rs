@@ -26,6 +26,7 @@ use crate::sqlite;
 
 pub use audit::Audit;
 pub use entries::{CST_OFFSET, DayCount, StoredEntry};
+pub use help::HelpLimits;
 pub use keys::{SigningKeyRow, Withdrawal};
 pub use platforms::{PlatformKeyUse, PlatformRow};
 pub use riders::{RiderRow, RosterChange, SessionRider, StatusSnapshot};
