@@ -102,7 +102,17 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(axum::middleware::map_response(error_answers))
-        .layer(TraceLayer::new_for_http())
+        // The span names the path only: a query may carry a one-time login token, and a
+        // debug log must not hand it to whoever reads the logs.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            }),
+        )
         .with_state(issuer)
 }
 
