@@ -498,7 +498,11 @@ fn run(cli: Cli) -> Result<()> {
             tls_key,
         } => {
             let tls = tls_cert.zip(tls_key);
-            serve(&data.data, listen, tls.as_ref().map(|(c, k)| (c.as_path(), k.as_path())))?;
+            serve(
+                &data.data,
+                listen,
+                tls.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
+            )?;
         }
         Command::Platform(command) => platform(command, now)?,
         Command::Site(command) => site(command, now)?,

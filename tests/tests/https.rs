@@ -62,7 +62,10 @@ struct Registry {
 fn registry(tmp: &Path) -> Registry {
     let data = tmp.join("issuer");
     let d = s(&data);
-    ok("xiaoge-issuer", &["init", "--data", d, "--name", "xg-https"]);
+    ok(
+        "xiaoge-issuer",
+        &["init", "--data", d, "--name", "xg-https"],
+    );
     ok("xiaoge-issuer", &["platform", "add", "--data", d, "美团"]);
     let site = ok(
         "xiaoge-issuer",
@@ -96,7 +99,15 @@ fn registry(tmp: &Path) -> Registry {
 }
 
 fn enroll(state: &Path, url: &str, token: &str, ca: Option<&Path>) -> xiaoge_e2e::Run {
-    let mut args = vec!["enroll", "--state", s(state), "--issuer", url, "--token", token];
+    let mut args = vec![
+        "enroll",
+        "--state",
+        s(state),
+        "--issuer",
+        url,
+        "--token",
+        token,
+    ];
     if let Some(ca) = ca {
         args.extend(["--ca-file", s(ca)]);
     }

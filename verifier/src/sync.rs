@@ -113,7 +113,9 @@ impl Client {
             .as_deref()
             .map(|pem| {
                 parse_ca(pem).map_err(|reason| {
-                    GateError::Corrupt(format!("the CA certificates pinned at enrollment: {reason}"))
+                    GateError::Corrupt(format!(
+                        "the CA certificates pinned at enrollment: {reason}"
+                    ))
                 })
             })
             .transpose()?;
@@ -363,7 +365,9 @@ pub fn enroll_with_ca(
     if dir.join(crate::gate::DB_FILE).exists() {
         return Err(GateError::AlreadyEnrolled);
     }
-    let ca = ca_file.map(|path| read_ca_file(path, issuer_url)).transpose()?;
+    let ca = ca_file
+        .map(|path| read_ca_file(path, issuer_url))
+        .transpose()?;
     let key = KeyPair::from_seed(random_bytes()?);
     let client = Client::new(
         issuer_url,
