@@ -315,6 +315,8 @@ fn parse_ca(pem: &str) -> std::result::Result<Vec<Certificate<'static>>, String>
             PemItem::PrivateKey(_) => {
                 return Err("holds a private key: give only the CA's certificate".into());
             }
+            // Other blocks (CRLs, CSRs) are no roots; a file that holds nothing but them
+            // is refused below for holding no certificate.
             _ => {}
         }
     }
