@@ -821,6 +821,39 @@ impl Drop for Worker {
 mod tests {
     use super::*;
 
+    /// A self-signed P-256 CA certificate (openssl), only ever parsed here.
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBnjCCAUSgAwIBAgIUTb/xwktGIe64Bk6zMPw+GPKnLYwwCgYIKoZIzj0EAwIw\nHjEcMBoGA1UEAwwTeGlhb2dlIHVuaXQtdGVzdCBDQTAeFw0yNjEyMDEyMTQ3NDJa\nFw0zNjExMjgyMTQ3NDJaMB4xHDAaBgNVBAMME3hpYW9nZSB1bml0LXRlc3QgQ0Ew\nWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATwLDhOg/Ggq0jilVKCicLAqOvjwdgE\n7EMO+cf4on9Ka91a4YM2Di+iKylc2fh3z9DHj1f61/UFobrZe/C4xu9Ho2AwXjAd\nBgNVHQ4EFgQUQlSJ/TlkiDdSiL/iSqq+Mk0m+TkwHwYDVR0jBBgwFoAUQlSJ/Tlk\niDdSiL/iSqq+Mk0m+TkwDwYDVR0TAQH/BAUwAwEB/zALBgNVHQ8EBAMCAgQwCgYI\nKoZIzj0EAwIDSAAwRQIhAPjnpRrDSvzIJGjq6GUC8t5BWBwlHorZ2mmWsBgMcB5o\nAiA+M3XuQhZ58ANqYoXnJfvFzkZwl8lirLpRBlyjAqESqA==\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn a_ca_file_must_hold_a_ca_certificate_and_no_key() {
+        assert_eq!(parse_ca(TEST_CA).unwrap().len(), 1);
+        assert!(
+            parse_ca("not PEM at all\n")
+                .unwrap_err()
+                .contains("CERTIFICATE")
+        );
+        let with_key = format!(
+            "{TEST_CA}-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"
+        );
+        assert!(parse_ca(&with_key).unwrap_err().contains("private key"));
+    }
+
+    #[test]
+    fn rustls_refusals_say_what_was_wrong_and_other_errors_stay_network_errors() {
+        let unknown = || rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let pinned = tls_refusal(&ureq::Error::Rustls(unknown()), true).unwrap();
+        assert!(pinned.contains("pinned at enrollment"), "{pinned}");
+        // Handshake failures arrive wrapped in an I/O error.
+        let wrapped = ureq::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            unknown(),
+        ));
+        let public = tls_refusal(&wrapped, false).unwrap();
+        assert!(public.contains("--ca-file"), "{public}");
+        let refused = ureq::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(tls_refusal(&refused, true).is_none());
+    }
+
     #[test]
     fn windows_may_run_past_midnight() {
         let night: Window = "23:30-05:00".parse().unwrap();
