@@ -62,6 +62,13 @@ enum Command {
         /// Address to listen on; port 0 picks a free one.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Serve HTTPS with this PEM certificate chain (leaf first), for a deployment without
+        /// a TLS reverse proxy; needs --tls-key.
+        #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Delivery platforms.
     #[command(subcommand)]
@@ -595,7 +602,19 @@ fn run(cli: Cli) -> Result<()> {
                 issuer.root_fingerprint()
             );
         }
-        Command::Serve { data, listen } => serve(&data.data, listen)?,
+        Command::Serve {
+            data,
+            listen,
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = tls_cert.zip(tls_key);
+            serve(
+                &data.data,
+                listen,
+                tls.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
+            )?;
+        }
         Command::Platform(command) => platform(command, now)?,
         Command::Site(command) => site(command, now)?,
         Command::HelpRequest(command) => help(command, now)?,
@@ -1269,7 +1288,11 @@ fn parse_time(text: &str) -> Result<UnixTime> {
     Ok(UnixTime(t.timestamp()))
 }
 
-fn serve(dir: &Path, listen: SocketAddr) -> Result<()> {
+fn serve(dir: &Path, listen: SocketAddr, tls: Option<(&Path, &Path)>) -> Result<()> {
+    // Read before anything listens, so a wrong file fails at once and names itself.
+    let tls = tls
+        .map(|(cert, key)| http::tls::server_config(cert, key))
+        .transpose()?;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -1289,11 +1312,17 @@ fn serve(dir: &Path, listen: SocketAddr) -> Result<()> {
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr().context("reading the bound address")?;
-        tracing::info!(%addr, issuer = issuer.name(), "serving");
-        print_line(&format!("http://{addr}"))?;
-        http::serve(issuer, listener, shutdown_signal())
-            .await
-            .context("serving HTTP")
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(%addr, issuer = issuer.name(), scheme, "serving");
+        print_line(&format!("{scheme}://{addr}"))?;
+        match tls {
+            Some(config) => http::tls::serve_tls(issuer, listener, config, shutdown_signal())
+                .await
+                .context("serving HTTPS"),
+            None => http::serve(issuer, listener, shutdown_signal())
+                .await
+                .context("serving HTTP"),
+        }
     })
 }
 

@@ -13,6 +13,7 @@ pub mod pages;
 mod platform;
 mod public;
 mod rider;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
