@@ -1874,7 +1874,7 @@ fn pages_refuse_forms_from_other_sites_and_forbid_framing_and_foreign_scripts() 
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
         assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
-        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(header("referrer-policy"), "same-origin", "{path}");
     }
     for page in ["/r", "/admin/login"] {
         let text = api.call("GET", page, &[], None).text();

@@ -40,7 +40,7 @@ pub fn layout(lang: Lang, title: &str, head: &str, body: &str) -> String {
     format!(
         "<!doctype html>\n<html lang=\"{lang}\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-         <meta name=\"referrer\" content=\"no-referrer\">\
+         <meta name=\"referrer\" content=\"same-origin\">\
          <title>{title}</title><link rel=\"stylesheet\" href=\"/assets/site.css\">{head}</head>\
          <body>{body}</body></html>\n",
         lang = lang.code(),

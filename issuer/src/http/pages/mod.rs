@@ -63,7 +63,9 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
      frame-ancestors 'none'; base-uri 'none'";
 
 /// Refuses forms posted from another site, then marks every answer so that it cannot be
-/// framed, sniffed into another type, or leak its URL (a login link's token) as a referrer.
+/// framed, sniffed into another type, or leak its URL (a login link's token) to another site
+/// as a referrer. The policy is `same-origin`, not `no-referrer`: under `no-referrer` a
+/// browser sends `Origin: null` even for this site's own forms.
 ///
 /// The cookies are `SameSite=Strict` already; the Origin check stands on its own so that a
 /// browser or webview that ignores SameSite still cannot be made to log in, log out or close
@@ -91,7 +93,7 @@ async fn guard(request: Request, next: Next) -> Response {
         (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
         (
             header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+            HeaderValue::from_static("same-origin"),
         ),
     ] {
         headers.insert(name, value);
