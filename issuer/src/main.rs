@@ -125,6 +125,9 @@ enum Command {
         /// Days of gate traffic to log, ending now.
         #[arg(long, default_value_t = 14)]
         history_days: i64,
+        /// Add the demo city even to an issuer that already holds sites or platforms.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -340,7 +343,7 @@ enum RiderCommand {
         /// The rider's id on the platform (never leaves the issuer).
         #[arg(long)]
         platform_rider_id: String,
-        /// Display name; masked to its first character and ** unless already masked.
+        /// Display name; always masked to its first character and **.
         #[arg(long)]
         name: String,
     },
@@ -456,8 +459,14 @@ fn open(data: &DataDir) -> Result<Issuer> {
 
 /// Prints the one line a script captures.
 fn print_line(line: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}").context("writing to stdout")
+    write_line(&mut std::io::stdout().lock(), line)
+}
+
+/// Writes one line of output with its control and format characters escaped: lines carry
+/// text that platforms, riders and gates wrote, and a terminal escape sequence in it must
+/// not reach the operator's terminal.
+fn write_line(out: &mut impl Write, line: &str) -> Result<()> {
+    writeln!(out, "{}", xiaoge_pass::text::escape_unprintable(line)).context("writing to stdout")
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<()> {
@@ -595,9 +604,14 @@ fn run(cli: Cli) -> Result<()> {
             data,
             riders,
             history_days,
+            force,
         } => {
             let issuer = if data.data.join(xiaoge_issuer::service::DB_FILE).exists() {
-                open(&data)?
+                let issuer = open(&data)?;
+                if !force {
+                    issuer.check_empty_for_demo()?;
+                }
+                issuer
             } else {
                 Issuer::init(
                     &data.data,
@@ -1042,8 +1056,7 @@ fn print_entries(issuer: &Issuer, json: bool) -> Result<()> {
     )?;
     for stored in &entries {
         let e = &stored.entry;
-        writeln!(
-            out,
+        let line = format!(
             "{:<36}  {:>4}  {:>4}  {:<25}  {:<8}  {:<5}  {:<22}  {:<12}  {}",
             e.id,
             e.gate_id,
@@ -1054,7 +1067,8 @@ fn print_entries(issuer: &Issuer, json: bool) -> Result<()> {
             e.reason.as_deref().unwrap_or("-"),
             e.rider.as_ref().map_or("-", RiderId::as_str),
             e.code_id.as_deref().unwrap_or("-")
-        )?;
+        );
+        write_line(&mut out, &line)?;
     }
     eprintln!("{} entries", entries.len());
     Ok(())

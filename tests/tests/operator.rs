@@ -65,10 +65,19 @@ fn a_demo_city_reports_its_coverage_riders_and_traffic() {
         text.stdout
     );
 
-    // The same command on the same directory adds nothing twice: platform names are unique.
+    // The same command on a directory that holds an issuer with data adds nothing to it.
     let again = run("xiaoge-issuer", &["demo", "--data", d, "--riders", "10"]);
     assert_eq!(again.code, Some(1), "{again:?}");
-    assert!(again.stderr.contains("already exists"), "{again:?}");
+    assert!(
+        again
+            .stderr
+            .contains("already holds 40 sites and 7 platforms")
+            && again.stderr.contains("--force"),
+        "{again:?}"
+    );
+    let after = ok("xiaoge-issuer", &["stats", "--data", d, "--json"]).json();
+    assert_eq!(after["sites"], 40, "nothing was added");
+    assert_eq!(after["riders_by_platform"], stats["riders_by_platform"]);
 }
 
 #[test]

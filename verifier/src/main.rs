@@ -714,9 +714,10 @@ fn print_worker_event(event: &WorkerEvent, json: bool) {
     }
     match event {
         WorkerEvent::Synced { report } => println!(
-            "uploaded {} entries ({} already held by the issuer); trust list {}; status list {}; site bans {}; issuer clock {:+} s from ours; {} old synced entries purged",
+            "uploaded {} entries ({} already held by the issuer, {} rejected and kept here); trust list {}; status list {}; site bans {}; issuer clock {:+} s from ours; {} old synced entries purged",
             report.uploaded,
             report.duplicates,
+            report.rejected,
             if report.trust_list_updated {
                 "updated"
             } else {
@@ -819,10 +820,12 @@ fn print_log(gate: &Gate, since: Option<String>, json: bool) -> Result<()> {
             value["rider_name"] = json!(e.rider_name);
             value["platform"] = json!(e.platform);
             value["synced_at"] = json!(e.synced_at);
+            if let Some(why) = &e.upload_error {
+                value["upload_error"] = json!(why);
+            }
             writeln!(out, "{value}")?;
         } else {
-            writeln!(
-                out,
+            let line = format!(
                 "{}  {:<5}  {:<8}  {:<22}  {:<6} {:<8}  {}",
                 format_time(e.entry.recorded_at),
                 e.entry.decision.as_str(),
@@ -830,12 +833,15 @@ fn print_log(gate: &Gate, since: Option<String>, json: bool) -> Result<()> {
                 e.entry.reason.as_deref().unwrap_or("-"),
                 e.rider_name.as_deref().unwrap_or("-"),
                 e.platform.as_deref().unwrap_or("-"),
-                if e.synced_at.is_some() {
-                    "synced"
-                } else {
-                    "pending"
+                match (&e.synced_at, &e.upload_error) {
+                    (_, Some(why)) => format!("rejected by the issuer: {why}"),
+                    (Some(_), None) => "synced".to_owned(),
+                    (None, None) => "pending".to_owned(),
                 }
-            )?;
+            );
+            // Guards' reasons and riders' names are other people's text: a terminal escape
+            // sequence in them must not reach this terminal.
+            writeln!(out, "{}", xiaoge_pass::text::escape_unprintable(&line))?;
         }
     }
     Ok(())

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get};
 use xiaoge_pass::{RiderId, SiteId};
 
-use super::{ApiError, ApiResult, bearer, blocking, json, now, parse_json};
+use super::{ApiError, ApiResult, PathId, bearer, blocking, json, now, parse_json};
 use crate::error::IssuerError;
 use crate::model::{
     CloseHelpRequest, GateCreated, NewBan, NewGate, NewPlatform, PlatformCreated, RiderComplaint,
@@ -97,7 +97,7 @@ async fn add_site(State(issuer): State<Arc<Issuer>>, _: Admin, body: Bytes) -> A
 async fn site(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
 ) -> ApiResult<Response> {
     Ok(json(&blocking(&issuer, move |i| i.site(SiteId(id))).await?))
 }
@@ -105,7 +105,7 @@ async fn site(
 async fn update_site(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let input: SiteInput = parse_json(&body).map_err(ApiError::from)?;
@@ -117,7 +117,7 @@ async fn update_site(
 async fn gates(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
 ) -> ApiResult<Response> {
     Ok(json(
         &blocking(&issuer, move |i| i.gates(Some(SiteId(id)))).await?,
@@ -127,7 +127,7 @@ async fn gates(
 async fn add_gate(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let new: NewGate = parse_json(&body).map_err(ApiError::from)?;
@@ -139,7 +139,7 @@ async fn add_gate(
 async fn bans(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
 ) -> ApiResult<Response> {
     Ok(json(&blocking(&issuer, move |i| i.bans(SiteId(id))).await?))
 }
@@ -147,7 +147,7 @@ async fn bans(
 async fn ban(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let ban: NewBan = parse_json(&body).map_err(ApiError::from)?;
@@ -161,7 +161,7 @@ async fn ban(
 async fn unban(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path((id, rider)): Path<(u64, String)>,
+    Path((PathId(id), rider)): Path<(PathId, String)>,
 ) -> ApiResult<Response> {
     let rider: RiderId = rider.parse().map_err(|e: xiaoge_pass::FormatError| {
         ApiError::from(IssuerError::Invalid(e.to_string()))
@@ -173,7 +173,7 @@ async fn unban(
 async fn complain(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let complaint: RiderComplaint = parse_json(&body).map_err(ApiError::from)?;
@@ -209,7 +209,7 @@ async fn help_requests(
 async fn close_help_request(
     State(issuer): State<Arc<Issuer>>,
     Admin(name): Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let close: CloseHelpRequest = parse_json(&body).map_err(ApiError::from)?;
