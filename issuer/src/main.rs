@@ -470,7 +470,10 @@ fn write_line(out: &mut impl Write, line: &str) -> Result<()> {
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<()> {
-    print_line(&serde_json::to_string_pretty(value)?)
+    // Not through `write_line`: JSON escapes control characters itself (as \u001b), and a
+    // `\u{…}` inside a JSON string would make it unreadable.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string_pretty(value)?).context("writing to stdout")
 }
 
 fn format_time(t: UnixTime) -> String {

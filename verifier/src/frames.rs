@@ -424,6 +424,12 @@ mod tests {
         ihdr.extend_from_slice(&height.to_be_bytes());
         ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
         chunk(&mut png, b"IHDR", &ihdr);
+        // An empty zlib stream: the header is all a reader may look at.
+        chunk(
+            &mut png,
+            b"IDAT",
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        );
         chunk(&mut png, b"IEND", &[]);
         png
     }
