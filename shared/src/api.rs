@@ -301,10 +301,10 @@ impl Entry {
         if let Some(manual) = &self.manual {
             manual.check().map_err(EntryError::Manual)?;
         }
-        if let Some(code) = &self.code_id {
-            if code.parse::<CodeId>().is_err() {
-                return Err(EntryError::CodeId(excerpt(code)));
-            }
+        if let Some(code) = &self.code_id
+            && code.parse::<CodeId>().is_err()
+        {
+            return Err(EntryError::CodeId(excerpt(code)));
         }
         Ok(())
     }
