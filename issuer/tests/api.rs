@@ -1432,3 +1432,55 @@ fn a_roster_name_with_a_star_is_masked_and_format_characters_are_refused_by_row(
         assert!(message.contains("U+"), "{message}");
     }
 }
+
+#[test]
+fn pages_refuse_forms_from_other_sites_and_forbid_framing_and_foreign_scripts() {
+    let api = Api::new();
+    let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let host = api.server.url().trim_start_matches("http://").to_owned();
+    let forged = api.form(
+        "/admin/login",
+        &[("origin", "https://evil.example".to_owned())],
+        &format!("token={admin}"),
+    );
+    assert_eq!(forged.status, 403, "{}", forged.text());
+    assert!(forged.is_html());
+    assert!(forged.headers.get("set-cookie").is_none(), "no session");
+    let null_origin = api.form("/r/logout", &[("origin", "null".to_owned())], "");
+    assert_eq!(null_origin.status, 403);
+    let cross_without_origin = api.form(
+        "/admin/login",
+        &[("sec-fetch-site", "cross-site".to_owned())],
+        &format!("token={admin}"),
+    );
+    assert_eq!(cross_without_origin.status, 403);
+    let same_site = api.form(
+        "/admin/login",
+        &[("origin", format!("http://{host}"))],
+        &format!("token={admin}"),
+    );
+    assert_eq!(same_site.status, 303, "{}", same_site.text());
+
+    for path in ["/r", "/s/1", "/admin/login", "/assets/site.css"] {
+        let answer = api.call("GET", path, &[], None);
+        let header = |name: &str| {
+            answer
+                .headers
+                .get(name)
+                .map(|v| v.to_str().unwrap().to_owned())
+                .unwrap_or_default()
+        };
+        let csp = header("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+    }
+    for page in ["/r", "/admin/login"] {
+        let text = api.call("GET", page, &[], None).text();
+        assert!(
+            !text.contains("style=\""),
+            "{page}: inline styles break the CSP"
+        );
+    }
+}

@@ -1,19 +1,23 @@
-//! The life simulation (issue 9): weeks in the life of a small city, run in seconds with the
+//! The life simulation (issue 9): weeks in the life of a small city, run in a minute with the
 //! real binaries, while a model in this file predicts every verdict.
 //!
-//! One issuer (`xiaoge-issuer serve`, restarted now and then on the same data directory),
-//! two platforms, three sites, five gate tablets (one syncing hourly, one every three hours,
-//! two nightly, one only every two to six days) and a dozen riders (more join through
-//! roster uploads) live through `XIAOGE_LIFE_DAYS` days (28 by default) of simulated time.
-//! A seeded schedule brings: weekly key rotations announced 7 days ahead, emergency
-//! rotations (`--announce-days 0`, superseding the key announced but not yet signing), key
-//! revocations, bans and unbans, the regulator's revocations, suspensions and
-//! reinstatements, the platforms' standing changes (PUT) and their nightly roster uploads
-//! (POST), issuer restarts, and one tablet replaced by a new one enrolled at the same site
-//! (the old one syncs its backlog first). Riders show codes: fresh ones, expired ones,
-//! not-yet-valid ones, codes bound to the gate's site or to another, the same code twice,
-//! codes held across a key revocation or an emergency rotation, and codes of revoked or
-//! suspended riders (minted with `--drill`, as a phone may hold one from before).
+//! One issuer (`xiaoge-issuer serve`, restarted now and then on the same data directory and
+//! port), three platforms, three sites, five gate tablets (one syncing hourly, one every three
+//! hours, two nightly, one only every two to six days and once not for nine days or more) and a
+//! dozen riders (more join through roster uploads) live through `XIAOGE_LIFE_DAYS` days (28 by
+//! default) of simulated time. A seeded schedule brings: weekly key rotations announced 7 days
+//! ahead, emergency rotations (`--announce-days 0`, superseding the key announced but not yet
+//! signing), key revocations (mostly of the key signing now, which brings a bridging key), bans
+//! and unbans, the regulator's revocations, suspensions and reinstatements, the platforms'
+//! standing changes (`PUT …/status`) and their nightly and ad hoc roster uploads (`POST
+//! /v1/platform/riders`), issuer restarts, one tablet replaced by a new one enrolled at the
+//! same site (the old one syncs its backlog first), and late in the run a third platform
+//! onboarding 67,000 riders at once (more than the status list's headroom). Riders show codes:
+//! fresh ones, expired ones, not-yet-valid ones, codes bound to the gate's site or to another,
+//! the same code twice or at a second gate, codes held across a key revocation or an emergency
+//! rotation (some dated ahead), new riders past the end of a gate's status list, and codes of
+//! revoked or suspended riders (minted with `--drill`, as a phone may hold one from before; now
+//! and then the test first checks that the issuer refuses them without it).
 //!
 //! Time: every short-lived process runs under libfaketime with `FAKETIME` set to the
 //! simulated second, frozen (`"2027-01-04 08:00:00"`, no `@`). libfaketime 0.9.10 then
@@ -23,22 +27,31 @@
 //! thread-safe `libfaketimeMT.so.1`) reads its time from `FAKETIME_TIMESTAMP_FILE`, re-read on
 //! every call (`FAKETIME_NO_CACHE=1`), which the test moves before every step; its monotonic
 //! clock stays real (`FAKETIME_DONT_FAKE_MONOTONIC=1`) for tokio's timers. Gates and issuer
-//! always agree on the time (every sync checks that the issuer's clock was 0 s off): no clock
-//! faults here (`faults.rs` has those).
+//! always agree on the time (every sync checks that the issuer's clock was 0 s off). Data
+//! lives in /dev/shm where there is one: SQLite's fsyncs would otherwise take most of the run.
 //!
-//! The model (`Model::predict`) knows what each gate learnt at its last successful sync (the
-//! trust list's keys and windows, every rider's standing, its site's bans) and the codes it
-//! accepted, and applies the check order of docs/FORMAT.md: key id known → key window →
-//! not yet valid / expired → lists too stale → status → bans → site binding → replay.
-//! Effective standing is the worse of the platform's and the regulator's; a roster never
-//! lifts the regulator's. At the end every gate syncs, and every entry a gate logged must be
-//! on the issuer exactly once, with the decision the gate showed.
+//! The model ([`Sim::predict`]) knows what each gate learnt at its last successful sync (the
+//! trust list's keys and windows, every rider's standing, the status list's length, its
+//! site's bans) and the codes it accepted, and applies the check order of docs/FORMAT.md:
+//! key id known → key window → not yet valid / expired → lists too stale → status index
+//! inside the list → standing → bans → site binding → replay. Effective standing is the worse
+//! of the platform's and the regulator's: a roster never lifts the regulator's, a
+//! reinstatement never lifts the platform's. After every key change `keys list --json` must
+//! agree with the model's keys; at the end every gate syncs, every entry a gate showed must be
+//! on the issuer exactly once with the decision the gate showed, and the issuer's standing of
+//! the regular riders (and a sample of the bulk) must be the model's.
+//!
+//! Not simulated: clock faults, drift or gate reboots (`faults.rs` has clock faults), network
+//! faults, a kiosk and `sync --loop` running beside `verify` on one state directory, the rider
+//! page's codes (`/r`, its rate limit), manual entries and guard overrides, help requests,
+//! more than one issuer process, and key retirement by age (not visible in any verdict).
 //!
 //! Replay a run: `XIAOGE_LIFE_SEED=<seed> cargo test -p xiaoge-e2e --test life -- --nocapture`;
 //! more seeds: `XIAOGE_LIFE_SEEDS=<n>` (seeds from `XIAOGE_LIFE_SEED` on); longer:
-//! `XIAOGE_LIFE_DAYS=<days>`. `XIAOGE_LIFE_KEY_REVOKE=0|1` turns the key revocation drills
-//! off or on (see [`KEY_REVOCATION`]). Every mismatch is printed with its step and simulated
-//! time, the gate, the rider, what the model expected and what the gate said.
+//! `XIAOGE_LIFE_DAYS=<days>`; every command and API call: `XIAOGE_LIFE_TRACE=1`.
+//! `XIAOGE_LIFE_KEY_REVOKE=0|1` turns the key revocation drills off or on (see
+//! [`KEY_REVOCATION`]). Every mismatch is printed with its step and simulated time, the gate,
+//! the rider, what the model expected and what the gate said.
 
 // Test code: a failed expectation should stop the test where it happened.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
@@ -378,6 +391,8 @@ struct Sim {
     key_revocation: bool,
     /// Print every command and API call (`XIAOGE_LIFE_TRACE=1`).
     trace: bool,
+    /// Whether the lazy gate's long outage has begun.
+    outage_done: bool,
     rng: Rng,
     issuer_bin: PathBuf,
     gate_bin: PathBuf,
@@ -407,8 +422,8 @@ struct Sim {
     stats: Stats,
     mismatches: Vec<Mismatch>,
     /// Failed syncs, failed operator commands, the issuer disagreeing with the model outside
-    /// a verdict.
-    failures: Vec<String>,
+    /// a verdict: (kind, what happened).
+    failures: Vec<(&'static str, String)>,
 }
 
 const NAMES: [&str; 24] = [
@@ -465,6 +480,7 @@ impl Sim {
             days,
             key_revocation,
             trace: std::env::var_os("XIAOGE_LIFE_TRACE").is_some_and(|v| v != "0"),
+            outage_done: false,
             rng: Rng(seed),
             issuer_bin: bin("xiaoge-issuer"),
             gate_bin: bin("xiaoge-gate"),
@@ -503,6 +519,10 @@ impl Sim {
         std::fs::write(&next, faketime_text(t)).unwrap();
         // A rename, so that the server never reads half a time.
         std::fs::rename(&next, &self.clock_file).unwrap();
+    }
+
+    fn fail(&mut self, kind: &'static str, what: String) {
+        self.failures.push((kind, what));
     }
 
     fn step(&mut self) -> u64 {
@@ -570,12 +590,15 @@ impl Sim {
             Some(run)
         } else {
             let step = self.stats.steps;
-            self.failures.push(format!(
-                "step {step} {}: `xiaoge-issuer {}` failed: {}",
-                stamp(self.now),
-                args.join(" "),
-                run.stderr.trim()
-            ));
+            self.fail(
+                "operator command",
+                format!(
+                    "step {step} {}: `xiaoge-issuer {}` failed: {}",
+                    stamp(self.now),
+                    args.join(" "),
+                    run.stderr.trim()
+                ),
+            );
             None
         }
     }
@@ -630,10 +653,13 @@ impl Sim {
             Some(serde_json::from_str(&text).unwrap())
         } else {
             let step = self.stats.steps;
-            self.failures.push(format!(
-                "step {step} {}: {method} {path} answered {status}: {text}",
-                stamp(self.now)
-            ));
+            self.fail(
+                "platform API",
+                format!(
+                    "step {step} {}: {method} {path} answered {status}: {text}",
+                    stamp(self.now)
+                ),
+            );
             None
         }
     }
@@ -770,13 +796,16 @@ impl Sim {
             args.push("--drill");
             let run = self.issuer_cli(&args);
             if run.code == Some(0) {
-                self.failures.push(format!(
-                    "step {step} {}: the issuer minted a code for {} at {when}, when no \
+                self.fail(
+                    "mint",
+                    format!(
+                        "step {step} {}: the issuer minted a code for {} at {when}, when no \
                      unrevoked key signs then: {}",
-                    stamp(self.now),
-                    self.rider_label(r),
-                    run.stderr.trim()
-                ));
+                        stamp(self.now),
+                        self.rider_label(r),
+                        run.stderr.trim()
+                    ),
+                );
             }
             return None;
         };
@@ -819,12 +848,15 @@ impl Sim {
             run = self.issuer_cli(&args);
         }
         if run.code != Some(0) {
-            self.failures.push(format!(
-                "step {step} {}: `xiaoge-issuer {}` failed (drill {drill}): {}",
-                stamp(self.now),
-                args.join(" "),
-                run.stderr.trim()
-            ));
+            self.fail(
+                "mint",
+                format!(
+                    "step {step} {}: `xiaoge-issuer {}` failed (drill {drill}): {}",
+                    stamp(self.now),
+                    args.join(" "),
+                    run.stderr.trim()
+                ),
+            );
             return None;
         }
         Some(self.keep_code(&run, r, site, at, key))
@@ -879,15 +911,18 @@ impl Sim {
             .map(|l| serde_json::from_str(l).unwrap())
             .collect();
         if run.code != Some(0) || lines.len() != shown.len() {
-            self.failures.push(format!(
-                "step {step} {}: verify at {} printed {} verdicts for {} codes (exit {:?}): {}",
-                stamp(self.now),
-                self.gates[g].name,
-                lines.len(),
-                shown.len(),
-                run.code,
-                run.stderr.trim()
-            ));
+            self.fail(
+                "verify",
+                format!(
+                    "step {step} {}: verify at {} printed {} verdicts for {} codes (exit {:?}): {}",
+                    stamp(self.now),
+                    self.gates[g].name,
+                    lines.len(),
+                    shown.len(),
+                    run.code,
+                    run.stderr.trim()
+                ),
+            );
             return;
         }
         for ((c, kind), verdict) in shown.iter().zip(&lines) {
@@ -923,14 +958,21 @@ impl Sim {
                 .insert(entry.clone(), (gate_name.clone(), actual_text.clone()))
                 .is_some()
             {
-                self.failures
-                    .push(format!("step {step}: entry id {entry} printed twice"));
+                self.fail(
+                    "entries",
+                    format!("step {step}: entry id {entry} printed twice"),
+                );
             }
             let stale_wrong = allowed
                 && expect
                     .stale
                     .is_some_and(|s| Some(s) != verdict["stale"].as_bool());
-            if actual_text != verdict_text(expect.reason) || stale_wrong {
+            // Past the signature the verdict names the rider and the code: the ones shown.
+            let code = &self.codes[*c];
+            let named_wrong = (verdict["rider"].is_object()
+                && verdict["rider"]["id"] != self.riders[code.rider].id.as_str())
+                || (verdict["code_id"].is_string() && verdict["code_id"] != code.id.as_str());
+            if actual_text != verdict_text(expect.reason) || stale_wrong || named_wrong {
                 let code = &self.codes[*c];
                 let mut note = format!(
                     "code {} minted {} by key {}{}; gate synced {}",
@@ -942,6 +984,13 @@ impl Sim {
                         .unwrap_or_default(),
                     stamp(self.gates[g].snapshot.at)
                 );
+                if named_wrong {
+                    let _ = write!(
+                        note,
+                        "; the verdict names rider {} and code {}",
+                        verdict["rider"]["id"], verdict["code_id"]
+                    );
+                }
                 if stale_wrong {
                     let _ = write!(
                         note,
@@ -980,8 +1029,9 @@ impl Sim {
             // Issuer and gate read the same simulated second.
             let offset = run.json()["report"]["clock_offset"].as_i64();
             if offset != Some(0) {
-                self.failures.push(format!(
-                    "step {step} {}: gate {} synced with the issuer's clock {offset:?} s off                      (a harness fault: both should read the simulated time)",
+                self.fail("clock", format!(
+                    "step {step} {}: gate {} synced with the issuer's clock {offset:?} s off (a \
+                     harness fault: both should read the simulated time)",
                     stamp(self.now),
                     self.gates[g].name,
                 ));
@@ -992,12 +1042,15 @@ impl Sim {
         } else {
             self.stats.syncs_failed += 1;
             self.gates[g].failed_sync = Some(step);
-            self.failures.push(format!(
-                "step {step} {}: sync of gate {} failed: {}",
-                stamp(self.now),
-                self.gates[g].name,
-                run.stderr.trim()
-            ));
+            self.fail(
+                "sync",
+                format!(
+                    "step {step} {}: sync of gate {} failed: {}",
+                    stamp(self.now),
+                    self.gates[g].name,
+                    run.stderr.trim()
+                ),
+            );
         }
     }
 
@@ -1028,11 +1081,14 @@ impl Sim {
             None,
         );
         if run.code != Some(0) {
-            self.failures.push(format!(
-                "step {step} {}: enrolling {name} failed: {}",
-                stamp(self.now),
-                run.stderr.trim()
-            ));
+            self.fail(
+                "enrollment",
+                format!(
+                    "step {step} {}: enrolling {name} failed: {}",
+                    stamp(self.now),
+                    run.stderr.trim()
+                ),
+            );
             return false;
         }
         self.stats.syncs_ok += 1;
@@ -1065,7 +1121,15 @@ impl Sim {
             SyncPlan::Nightly(h) => hour % 24 == h,
             SyncPlan::Lazy => {
                 if t >= gate.next_lazy_sync {
-                    let next = t + self.rng.range(2 * 24, 6 * 24) * 3600;
+                    // Once in the run the tablet is left off its network for nine days or
+                    // more: it misses a weekly rotation's announcement.
+                    let days = if self.outage_done || (t - T0) < 6 * 86_400 {
+                        self.rng.range(2 * 24, 6 * 24)
+                    } else {
+                        self.outage_done = true;
+                        self.rng.range(9 * 24, 11 * 24)
+                    };
+                    let next = t + days * 3600;
                     self.gates[g].next_lazy_sync = next;
                     true
                 } else {
@@ -1145,10 +1209,13 @@ impl Sim {
             }
         }
         for p in problems {
-            self.failures.push(format!(
-                "step {step} {}: after {what}, keys list: {p}",
-                stamp(self.now)
-            ));
+            self.fail(
+                "keys list",
+                format!(
+                    "step {step} {}: after {what}, keys list: {p}",
+                    stamp(self.now)
+                ),
+            );
         }
     }
 
@@ -1879,10 +1946,13 @@ impl Sim {
             let status = self.exec(Binary::Gate, &["status", "--state", &state, "--json"], None);
             let pending = status.json()["pending_entries"].as_u64();
             if pending != Some(0) {
-                self.failures.push(format!(
-                    "gate {} still has {pending:?} entries to upload after its last sync",
-                    self.gates[g].name
-                ));
+                self.fail(
+                    "entries",
+                    format!(
+                        "gate {} still has {pending:?} entries to upload after its last sync",
+                        self.gates[g].name
+                    ),
+                );
             }
         }
         self.at(self.now + 60);
@@ -1901,10 +1971,13 @@ impl Sim {
             };
             let status = run.json()["status"].as_str().unwrap_or("?").to_owned();
             if status != self.riders[r].effective().roster() {
-                self.failures.push(format!(
-                    "at the end the issuer has rider {} as {status}",
-                    self.rider_label(r)
-                ));
+                self.fail(
+                    "standing",
+                    format!(
+                        "at the end the issuer has rider {} as {status}",
+                        self.rider_label(r)
+                    ),
+                );
             }
         }
         let run = self
@@ -1920,19 +1993,20 @@ impl Sim {
                 (_, reason) => verdict_text(Some(reason.unwrap_or("?"))),
             };
             match self.entries.get(&id) {
-                None => self.failures.push(format!(
-                    "entry {id} at the issuer was never shown at a gate"
-                )),
-                Some((gate, shown)) if *shown != decision => self.failures.push(format!(
-                    "entry {id} of gate {gate}: shown {shown}, the issuer has {decision}"
-                )),
+                None => self.fail(
+                    "entries",
+                    format!("entry {id} at the issuer was never shown at a gate"),
+                ),
+                Some((gate, shown)) if *shown != decision => self.fail(
+                    "entries",
+                    format!("entry {id} of gate {gate}: shown {shown}, the issuer has {decision}"),
+                ),
                 Some(_) => {}
             }
         }
         for (id, n) in &at_issuer {
             if *n != 1 {
-                self.failures
-                    .push(format!("entry {id} is at the issuer {n} times"));
+                self.fail("entries", format!("entry {id} is at the issuer {n} times"));
             }
         }
         let missing = self
@@ -1941,10 +2015,13 @@ impl Sim {
             .filter(|id| !at_issuer.contains_key(*id))
             .count();
         if missing > 0 {
-            self.failures.push(format!(
-                "{missing} of {} entries shown at gates never reached the issuer",
-                self.entries.len()
-            ));
+            self.fail(
+                "entries",
+                format!(
+                    "{missing} of {} entries shown at gates never reached the issuer",
+                    self.entries.len()
+                ),
+            );
         }
         self.issuer.take().expect("the issuer runs").stop();
     }
@@ -2073,16 +2150,23 @@ impl Sim {
                 );
             }
         }
-        const SHOWN: usize = 40;
-        for f in self.failures.iter().take(SHOWN) {
-            let _ = writeln!(out, "  FAILURE {f}");
+        // Failures by kind: how many, and the first few of each.
+        let mut kinds: BTreeMap<&str, Vec<&String>> = BTreeMap::new();
+        for (kind, what) in &self.failures {
+            kinds.entry(kind).or_default().push(what);
         }
-        if self.failures.len() > SHOWN {
-            let _ = writeln!(
-                out,
-                "  … and {} more failures (XIAOGE_LIFE_TRACE=1 shows every command)",
-                self.failures.len() - SHOWN
-            );
+        for (kind, all) in kinds {
+            let _ = writeln!(out, "  FAILURES ({kind}): {}", all.len());
+            for what in all.iter().take(8) {
+                let _ = writeln!(out, "    {what}");
+            }
+            if all.len() > 8 {
+                let _ = writeln!(
+                    out,
+                    "    … and {} more (XIAOGE_LIFE_TRACE=1 shows every command)",
+                    all.len() - 8
+                );
+            }
         }
         out
     }

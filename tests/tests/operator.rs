@@ -301,3 +301,43 @@ fn stored_text_reaches_the_operators_terminal_escaped() {
         );
     }
 }
+
+#[test]
+fn a_debug_log_never_holds_a_login_token() {
+    use std::io::{BufRead, BufReader};
+    use std::process::{Command, Stdio};
+
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("issuer");
+    let d = data.to_str().unwrap();
+    ok("xiaoge-issuer", &["init", "--data", d]);
+    let log = tmp.path().join("serve.log");
+    let mut child = Command::new(xiaoge_e2e::bin("xiaoge-issuer"))
+        .args(["serve", "--data", d, "--listen", "127.0.0.1:0"])
+        .env("RUST_LOG", "trace")
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut url = String::new();
+    // Kept open until it exits: the server writes to stdout when it stops.
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    stdout.read_line(&mut url).unwrap();
+    let secret = "xgl_0123456789abcdef0123456789abcdef";
+    let answer = ureq::get(format!("{}/r/login?token={secret}", url.trim()))
+        .config()
+        .http_status_as_error(false)
+        .build()
+        .call()
+        .unwrap();
+    assert_eq!(answer.status(), 200);
+    let pid = rustix::process::Pid::from_raw(i32::try_from(child.id()).unwrap()).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::TERM).unwrap();
+    assert!(child.wait().unwrap().success());
+    let logged = std::fs::read_to_string(&log).unwrap();
+    assert!(
+        logged.contains("/r/login"),
+        "the request was logged: {logged}"
+    );
+    assert!(!logged.contains(secret), "the token was logged: {logged}");
+}

@@ -101,7 +101,18 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(axum::middleware::map_response(error_answers))
-        .layer(TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(sort_callers))
+        // The span names the path only: a query may carry a one-time login token, and a
+        // debug log must not hand it to whoever reads the logs.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            }),
+        )
         .with_state(issuer)
 }
 
@@ -306,17 +317,83 @@ async fn to_json_error(response: Response) -> Response {
     ApiError::new(status, code, message).into_response()
 }
 
-/// Store work running at once: a few more than the store's connections, so that under load
-/// requests queue here, cheaply, rather than as hundreds of threads fighting for two cores.
-static STORE_WORK: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(8);
+/// Who a request serves, for sharing out store work: each kind of caller has its own permits,
+/// so that a burst from one (a platform's heavy reports, a flood of page loads) queues behind
+/// itself and never holds the permits a gate's sync or a rider's code needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum CallerKind {
+    /// Gate enrollment, uploads and lists (`/v1/gate…`, `/v1/gates/…`).
+    Gate,
+    /// Riders' API and pages (`/v1/rider/…`, `/r…`, `/s/…`).
+    Rider,
+    /// Platforms' API (`/v1/platform/…`).
+    Platform,
+    /// The admin API and the dashboard (`/v1/admin/…`, `/v1/stats`, `/admin…`).
+    Admin,
+    /// Everything else: the public lists, time, assets.
+    Public,
+}
 
-/// Runs a store-touching closure on the blocking pool.
+impl CallerKind {
+    fn of(path: &str) -> Self {
+        let under = |prefix: &str| {
+            path == prefix
+                || path
+                    .strip_prefix(prefix)
+                    .is_some_and(|rest| rest.starts_with('/'))
+        };
+        if under("/v1/gate") || under("/v1/gates") {
+            CallerKind::Gate
+        } else if under("/v1/rider") || under("/r") || under("/s") {
+            CallerKind::Rider
+        } else if under("/v1/platform") {
+            CallerKind::Platform
+        } else if under("/v1/admin") || under("/v1/stats") || under("/admin") {
+            CallerKind::Admin
+        } else {
+            CallerKind::Public
+        }
+    }
+
+    /// Store work of this kind running at once. Riders' codes and gates' syncs get the most;
+    /// in all a few more than the store's connections, so that under load requests queue here,
+    /// cheaply, rather than as hundreds of threads fighting for two cores.
+    fn permits(self) -> &'static tokio::sync::Semaphore {
+        static GATE: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(4);
+        static RIDER: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(6);
+        static PLATFORM: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+        static ADMIN: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+        static PUBLIC: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+        match self {
+            CallerKind::Gate => &GATE,
+            CallerKind::Rider => &RIDER,
+            CallerKind::Platform => &PLATFORM,
+            CallerKind::Admin => &ADMIN,
+            CallerKind::Public => &PUBLIC,
+        }
+    }
+}
+
+tokio::task_local! {
+    /// The kind of caller the running request serves (set by [`sort_callers`]).
+    static CALLER: CallerKind;
+}
+
+/// Marks every request with the kind of caller it serves, for [`blocking`].
+async fn sort_callers(request: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let kind = CallerKind::of(request.uri().path());
+    CALLER.scope(kind, next.run(request)).await
+}
+
+/// Runs a store-touching closure on the blocking pool, within its caller kind's permits.
 async fn blocking<T: Send + 'static>(
     issuer: &Arc<Issuer>,
     f: impl FnOnce(&Issuer) -> Result<T, IssuerError> + Send + 'static,
 ) -> ApiResult<T> {
     let issuer = Arc::clone(issuer);
-    let permit = STORE_WORK
+    let kind = CALLER.try_with(|k| *k).unwrap_or(CallerKind::Public);
+    let permit = kind
+        .permits()
         .acquire()
         .await
         .map_err(|_| ApiError::internal())?;
@@ -413,6 +490,28 @@ pub(crate) fn session_cookie(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn callers_are_sorted_by_path() {
+        use super::CallerKind::{self, *};
+        for (path, kind) in [
+            ("/v1/gate/entries", Gate),
+            ("/v1/gates/enroll", Gate),
+            ("/v1/rider/code", Rider),
+            ("/r", Rider),
+            ("/r/login", Rider),
+            ("/s/12", Rider),
+            ("/v1/platform/conduct", Platform),
+            ("/v1/admin/sites", Admin),
+            ("/admin", Admin),
+            ("/v1/stats", Admin),
+            ("/v1/status-list", Public),
+            ("/robots.txt", Public),
+            ("/rx", Public),
+        ] {
+            assert_eq!(CallerKind::of(path), kind, "{path}");
+        }
+    }
+
     use super::*;
 
     #[test]

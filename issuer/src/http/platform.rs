@@ -6,14 +6,12 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequestParts, Path, Query, State};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::routing::{get, post, put};
 use serde::Deserialize;
 
 use super::{ApiError, ApiResult, bearer, blocking, json, now, parse_json};
-use crate::error::IssuerError;
 use crate::model::{RosterUpload, StatusChange};
 use crate::service::Issuer;
 use crate::store::PlatformRow;

@@ -8,11 +8,17 @@ use super::{Issuer, Stats, validate_text};
 use crate::error::{IssuerError, Result};
 use crate::model::{Admin, HelpRequest, NewHelpRequest, SiteDenials, SiteGap};
 use crate::secrets;
+use crate::store::HelpLimits;
 
 /// How long a dashboard session lasts.
 pub const ADMIN_SESSION_TTL: i64 = 12 * 3600;
 /// Longest note a rider may write.
 pub const HELP_NOTE_MAX: usize = 1000;
+/// How many help requests may be filed: per rider a day, per site an hour.
+pub const HELP_LIMITS: HelpLimits = HelpLimits {
+    per_rider: 5,
+    per_site: 60,
+};
 /// How many help requests a list shows at most.
 const HELP_LIST_LIMIT: u32 = 500;
 /// How many sites the dashboard's site tables show at most.
@@ -59,7 +65,7 @@ impl Issuer {
             ..request.clone()
         };
         self.store
-            .insert_help_request(&session.rider.id, &request, now)
+            .insert_help_request(&session.rider.id, &request, HELP_LIMITS, now)
     }
 
     /// Help requests, newest first; only open ones if `open_only`.
@@ -136,5 +142,73 @@ impl Issuer {
             sites_missing: self.store.sites_missing_details(SITE_ROWS)?,
             open_help: self.help_requests(true, None)?,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{HelpCategory, SiteInput, SiteKind};
+    use crate::service::InitOptions;
+
+    #[test]
+    fn a_flood_of_help_requests_is_refused_per_rider_and_per_site() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = UnixTime(1_767_225_600);
+        let issuer = Issuer::init(&dir.path().join("i"), &InitOptions::default(), now).unwrap();
+        issuer.add_platform("美团", now).unwrap();
+        let site = issuer
+            .add_site(&SiteInput::named("翠苑一区", SiteKind::Residential), now)
+            .unwrap();
+        let session = |i: usize| {
+            let rider = issuer
+                .add_rider("美团", &format!("mt-{i}"), "黄小明", now)
+                .unwrap()
+                .id;
+            let link = issuer.login_link_for(&rider, now).unwrap();
+            issuer.start_session(&link.token, now).unwrap().0
+        };
+        let ask = |token: &str, at: UnixTime| {
+            issuer.ask_for_help(
+                token,
+                &NewHelpRequest {
+                    site,
+                    category: HelpCategory::Other,
+                    note: "东门不认码".into(),
+                },
+                at,
+            )
+        };
+        let first = session(0);
+        for i in 0..HELP_LIMITS.per_rider {
+            ask(&first, now.plus(i64::from(i))).unwrap();
+        }
+        let refused = ask(&first, now.plus(10));
+        assert!(
+            matches!(refused, Err(IssuerError::RateLimited { retry_after }) if retry_after > 80_000),
+            "{refused:?}"
+        );
+
+        // Many riders at once: the site's hourly allowance runs out for everyone.
+        let mut filed = HELP_LIMITS.per_rider;
+        let mut rider = 1;
+        while filed < HELP_LIMITS.per_site {
+            let token = session(rider);
+            for _ in 0..HELP_LIMITS.per_rider.min(HELP_LIMITS.per_site - filed) {
+                ask(&token, now.plus(20)).unwrap();
+                filed += 1;
+            }
+            rider += 1;
+        }
+        let late = session(rider);
+        assert!(matches!(
+            ask(&late, now.plus(30)),
+            Err(IssuerError::RateLimited { .. })
+        ));
+        assert_eq!(
+            issuer.help_requests(true, Some(site)).unwrap().len(),
+            usize::try_from(HELP_LIMITS.per_site).unwrap(),
+            "nothing refused was stored"
+        );
     }
 }

@@ -41,16 +41,63 @@ fn help_row(r: &Row<'_>) -> rusqlite::Result<HelpRequest> {
     })
 }
 
+/// How many help requests may be filed before more are refused for a while: enough for any
+/// rider's genuine complaints, too few for one rider (or a script) to bury the dashboard.
+#[derive(Clone, Copy, Debug)]
+pub struct HelpLimits {
+    /// Requests one rider may file in 24 hours.
+    pub per_rider: u32,
+    /// Requests one site may receive in an hour, from all riders.
+    pub per_site: u32,
+}
+
 impl Store {
     /// Files a rider's request for help; returns its id.
+    ///
+    /// Refused with [`IssuerError::RateLimited`] when the rider has filed `limits.per_rider`
+    /// in the last day or the site has had `limits.per_site` in the last hour: counted in the
+    /// database, inside the write, so restarts and other processes cannot reset the count.
     pub fn insert_help_request(
         &self,
         rider: &RiderId,
         request: &NewHelpRequest,
+        limits: HelpLimits,
         now: UnixTime,
     ) -> Result<u64> {
         self.write(|c| {
-            c.execute(
+            let tx = c.transaction()?;
+            let count_since = |column: &str, value: &dyn rusqlite::ToSql, since: i64| {
+                tx.query_row(
+                    &format!(
+                        "SELECT COUNT(*), MIN(created_at) FROM help_requests
+                         WHERE {column} = ?1 AND created_at > ?2"
+                    ),
+                    params![value, since],
+                    |r| Ok((r.get::<_, u32>(0)?, r.get::<_, Option<i64>>(1)?)),
+                )
+            };
+            for (column, value, window, limit) in [
+                (
+                    "rider_id",
+                    &rider.as_str() as &dyn rusqlite::ToSql,
+                    86_400,
+                    limits.per_rider,
+                ),
+                (
+                    "site_id",
+                    &request.site.0 as &dyn rusqlite::ToSql,
+                    3600,
+                    limits.per_site,
+                ),
+            ] {
+                let (count, oldest) = count_since(column, value, now.0 - window)?;
+                if count >= limit {
+                    return Err(IssuerError::RateLimited {
+                        retry_after: oldest.map_or(window, |t| (t + window - now.0).max(1)),
+                    });
+                }
+            }
+            tx.execute(
                 "INSERT INTO help_requests (site_id, rider_id, category, note, created_at)
                  VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![
@@ -61,7 +108,9 @@ impl Store {
                     now.0
                 ],
             )?;
-            Ok(row_id(c))
+            let id = row_id(&tx);
+            tx.commit()?;
+            Ok(id)
         })
     }
 

@@ -23,6 +23,7 @@ use crate::error::{IssuerError, Result};
 use crate::sqlite;
 
 pub use entries::{CST_OFFSET, DayCount, StoredEntry};
+pub use help::HelpLimits;
 pub use keys::{SigningKeyRow, Withdrawal};
 pub use platforms::PlatformRow;
 pub use riders::{RiderRow, RosterChange, SessionRider, StatusSnapshot};

@@ -315,7 +315,7 @@ fn traffic(lang: Lang, w: &Words, d: &Dashboard) -> String {
         .map(|day| (day.day.clone(), day.entries, day.denials))
         .collect();
     let mut out = format!(
-        "<h2>{} <span class=\"muted\">({}; {} / <span style=\"color:#c01f1f\">{}</span>)</span></h2>{}",
+        "<h2>{} <span class=\"muted\">({}; {} / <span class=\"denied\">{}</span>)</span></h2>{}",
         escape(w.entries_per_day),
         escape(w.last_30_days),
         escape(w.entries),
@@ -421,7 +421,7 @@ enum View {
 fn top_bar(lang: Lang, w: &Words, title: &str, admin: &str) -> String {
     format!(
         "<div class=\"bar\"><h1>{title}</h1><span>{admin} · {other} · \
-         <form method=\"post\" action=\"/admin/logout\" style=\"display:inline\">\
+         <form method=\"post\" action=\"/admin/logout\" class=\"in-line\">\
          <button type=\"submit\">{log_out}</button></form></span></div>",
         title = escape(title),
         admin = escape(admin),

@@ -17,7 +17,8 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::{Form, FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
@@ -52,6 +53,66 @@ pub(super) fn routes() -> Router<Arc<Issuer>> {
         .merge(place::routes())
         .merge(dashboard::routes())
         .route("/assets/{file}", get(asset))
+        .layer(middleware::from_fn(guard))
+}
+
+/// What every page may load: only this origin's own styles, scripts and images (QR codes and
+/// charts are inline SVG, which needs no source), no frames around it, forms only to itself.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+     style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; \
+     frame-ancestors 'none'; base-uri 'none'";
+
+/// Refuses forms posted from another site, then marks every answer so that it cannot be
+/// framed, sniffed into another type, or leak its URL (a login link's token) as a referrer.
+///
+/// The cookies are `SameSite=Strict` already; the Origin check stands on its own so that a
+/// browser or webview that ignores SameSite still cannot be made to log in, log out or close
+/// a help request from another site.
+async fn guard(request: Request, next: Next) -> Response {
+    let mut response = if request.method() == Method::POST && cross_site(request.headers()) {
+        let lang = lang(None, request.headers());
+        page(
+            StatusCode::FORBIDDEN,
+            html::error_page(lang, lang.words().cross_site_form),
+        )
+    } else {
+        next.run(request).await
+    };
+    let headers = response.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+        (header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")),
+        (
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("no-referrer"),
+        ),
+    ] {
+        headers.insert(name, value);
+    }
+    response
+}
+
+/// Whether a posted form comes from another site: its `Origin` names another host than the
+/// one it was sent to (or is `null`), or, without an `Origin`, the browser says cross-site.
+/// A request with neither (not a browser) is left to the cookie's own checks.
+fn cross_site(headers: &HeaderMap) -> bool {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    match text("origin") {
+        Some(origin) => {
+            let host = origin
+                .split_once("://")
+                .map(|(_, rest)| rest.trim_end_matches('/'));
+            host.is_none() || host != text("host")
+        }
+        None => text("sec-fetch-site") == Some("cross-site"),
+    }
 }
 
 /// The pages' language: `?lang=` first, then the browser's, then Chinese.

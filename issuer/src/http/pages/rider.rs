@@ -214,7 +214,7 @@ async fn code_page(
          <div id=\"qr\" class=\"qr\" data-code-id=\"{code_id}\" aria-label=\"{show}\">{svg}</div>\
          <p id=\"countdown\" class=\"countdown\">{valid_for} {left} {seconds}</p>\
          <p id=\"state\" class=\"state ok\" role=\"status\"></p>\
-         <p class=\"muted\" style=\"text-align:center\">{show} · {refreshes}</p>",
+         <p class=\"muted centred\">{show} · {refreshes}</p>",
         code_id = escape(&view.code.code_id),
         show = escape(w.show_at_gate),
         valid_for = escape(w.valid_for),

@@ -145,6 +145,8 @@ pub struct Words {
     pub no_such_site: &'static str,
     /// A page's link or form could not be read.
     pub malformed_request: &'static str,
+    /// A form posted from another site (a forged request) was refused.
+    pub cross_site_form: &'static str,
     /// Dashboard: title.
     pub dashboard_title: &'static str,
     /// Dashboard: the heading of a property's dashboard (after the site's name).
@@ -275,6 +277,7 @@ pub const ZH: Words = Words {
     error_title: "出错了",
     no_such_site: "没有这个小区",
     malformed_request: "链接或表单有误，请返回重试",
+    cross_site_form: "此表单来自其他网站，已拒绝；请从小哥码页面重新提交",
     dashboard_title: "骑手通行监管看板",
     property_title: "物业看板",
     admin_login_title: "监管看板登录",
@@ -371,6 +374,7 @@ pub const EN: Words = Words {
     error_title: "Something went wrong",
     no_such_site: "No such site",
     malformed_request: "This link or form is malformed; go back and try again",
+    cross_site_form: "This form came from another site and was refused; submit it again from the Xiaoge Pass page",
     dashboard_title: "Rider access dashboard",
     property_title: "property dashboard",
     admin_login_title: "Dashboard login",
