@@ -86,6 +86,62 @@ pub enum IssuerError {
     /// A gate request failed authentication.
     #[error("gate request refused: {0}")]
     GateAuth(String),
+    /// The gate's key was cut off by the operator (`gate revoke` or `gate replace`): nothing
+    /// it signs is accepted; a new tablet enrolls with a token from `gate replace`.
+    #[error(
+        "gate {gate} was revoked at unix time {at}: its key is refused; the operator can issue \
+         a new enrollment token with `xiaoge-issuer gate replace {gate}`"
+    )]
+    GateRevoked {
+        /// The gate id.
+        gate: u64,
+        /// When its key was cut off.
+        at: i64,
+    },
+    /// The enrollment token is past its expiry; the operator must issue a new one.
+    #[error(
+        "the enrollment token of gate {gate} expired at unix time {expired_at}; ask the \
+         operator for a new one (`xiaoge-issuer gate replace {gate}`)"
+    )]
+    EnrollmentTokenExpired {
+        /// The gate the token was for.
+        gate: u64,
+        /// When it expired.
+        expired_at: i64,
+    },
+    /// A platform API key was rotated out and its overlap has ended.
+    #[error(
+        "platform API key {key} stopped working at unix time {at} (rotated out); use the \
+         platform's current key"
+    )]
+    PlatformKeyExpired {
+        /// The key's id.
+        key: u64,
+        /// When its overlap ended.
+        at: i64,
+    },
+    /// A platform API key was revoked.
+    #[error("platform API key {key} was revoked at unix time {at}; ask the operator for a new one")]
+    PlatformKeyRevoked {
+        /// The key's id.
+        key: u64,
+        /// When it was revoked.
+        at: i64,
+    },
+    /// An admin token was revoked; so were its dashboard sessions.
+    #[error("admin token {token} was revoked at unix time {at}; ask the operator for a new one")]
+    AdminTokenRevoked {
+        /// The token's id.
+        token: u64,
+        /// When it was revoked.
+        at: i64,
+    },
+    /// The operator ended this session (or revoked the token it was opened with).
+    #[error("this session was ended by the operator at unix time {at}; sign in again")]
+    SessionEnded {
+        /// When it was ended.
+        at: i64,
+    },
     /// A key file is missing, unreadable or corrupt.
     #[error("key file {path}: {problem}")]
     KeyFile {

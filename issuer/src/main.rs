@@ -9,8 +9,12 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use serde::Serialize;
-use xiaoge_issuer::model::{Admin, Building, ParkingSpot, RiderComplaint, SiteInput, SiteKind};
-use xiaoge_issuer::service::{DEFAULT_ANNOUNCE_DAYS, InitOptions};
+use xiaoge_issuer::model::{
+    Actor, Admin, Building, ParkingSpot, RiderComplaint, SiteInput, SiteKind,
+};
+use xiaoge_issuer::service::{
+    DEFAULT_ANNOUNCE_DAYS, DEFAULT_OVERLAP_HOURS, DEFAULT_TOKEN_DAYS, InitOptions,
+};
 use xiaoge_issuer::{Issuer, http, qr_image};
 use xiaoge_pass::{RiderId, RiderStatus, SiteId, UnixTime};
 
@@ -58,6 +62,13 @@ enum Command {
         /// Address to listen on; port 0 picks a free one.
         #[arg(long, default_value = "127.0.0.1:8080")]
         listen: SocketAddr,
+        /// Serve HTTPS with this PEM certificate chain (leaf first), for a deployment without
+        /// a TLS reverse proxy; needs --tls-key.
+        #[arg(long, value_name = "CERT.pem", requires = "tls_key")]
+        tls_cert: Option<PathBuf>,
+        /// The PEM private key of --tls-cert.
+        #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
+        tls_key: Option<PathBuf>,
     },
     /// Delivery platforms.
     #[command(subcommand)]
@@ -80,6 +91,19 @@ enum Command {
     /// Riders' requests for help about sites (投诉求助).
     #[command(subcommand)]
     HelpRequest(HelpCommand),
+    /// Sessions: riders' phone pages and dashboard logins; list them, end them.
+    #[command(subcommand)]
+    Session(SessionCommand),
+    /// The audit log: who handed out or cut off which credential, and when.
+    Audit {
+        #[command(flatten)]
+        data: DataDir,
+        /// Only actions at or after this RFC 3339 time (such as 2026-12-01T00:00:00+08:00).
+        #[arg(long)]
+        since: Option<String>,
+        #[command(flatten)]
+        json: Json,
+    },
     /// Mint a code for a rider and print its QR text.
     Code {
         #[command(flatten)]
@@ -144,6 +168,36 @@ enum PlatformCommand {
     List {
         #[command(flatten)]
         data: DataDir,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Make a new API key for a platform (printed, shown only once); its older keys keep
+    /// working until the overlap ends, then are refused.
+    RotateKey {
+        #[command(flatten)]
+        data: DataDir,
+        /// The platform's id or name.
+        platform: String,
+        /// Hours the older keys keep working (0 cuts them off now).
+        #[arg(long, default_value_t = DEFAULT_OVERLAP_HOURS)]
+        overlap_hours: u32,
+    },
+    /// Revoke every key of a platform at once (a leak), or only --key.
+    RevokeKey {
+        #[command(flatten)]
+        data: DataDir,
+        /// The platform's id or name.
+        platform: String,
+        /// Only the key with this id (from `platform keys`).
+        #[arg(long)]
+        key: Option<u64>,
+    },
+    /// List a platform's keys (never the keys themselves).
+    Keys {
+        #[command(flatten)]
+        data: DataDir,
+        /// The platform's id or name.
+        platform: String,
         #[command(flatten)]
         json: Json,
     },
@@ -317,6 +371,28 @@ enum GateCommand {
         /// The gate's name (such as 东门).
         #[arg(long)]
         name: String,
+        /// Days the enrollment token works if unused.
+        #[arg(long, default_value_t = DEFAULT_TOKEN_DAYS)]
+        token_days: u32,
+    },
+    /// Cut a gate off (a stolen tablet): its signed requests are refused from now on and any
+    /// unused enrollment token of it is dead.
+    Revoke {
+        #[command(flatten)]
+        data: DataDir,
+        /// The gate id.
+        gate: u64,
+    },
+    /// Replace a gate's tablet: cuts off its current key now and prints a new one-time
+    /// enrollment token for the same gate id.
+    Replace {
+        #[command(flatten)]
+        data: DataDir,
+        /// The gate id.
+        gate: u64,
+        /// Days the new enrollment token works if unused.
+        #[arg(long, default_value_t = DEFAULT_TOKEN_DAYS)]
+        token_days: u32,
     },
     /// List gates, of one site or all.
     List {
@@ -434,6 +510,48 @@ enum AdminTokenCommand {
         #[arg(long)]
         site: Option<u64>,
     },
+    /// List the admin tokens (never the tokens themselves).
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// Revoke an admin token; its dashboard sessions end with it.
+    Revoke {
+        #[command(flatten)]
+        data: DataDir,
+        /// The token's id (from `admin-token list`).
+        id: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum SessionCommand {
+    /// List the live sessions, of one rider or one admin token, or all.
+    List {
+        #[command(flatten)]
+        data: DataDir,
+        /// Only this rider's sessions.
+        #[arg(long)]
+        rider: Option<RiderId>,
+        /// Only the dashboard sessions opened with this admin token id.
+        #[arg(long)]
+        admin_token: Option<u64>,
+        #[command(flatten)]
+        json: Json,
+    },
+    /// End one session by its id (from `session list`), or every session of --rider.
+    End {
+        #[command(flatten)]
+        data: DataDir,
+        /// The session id.
+        #[arg(required_unless_present = "rider", conflicts_with = "rider")]
+        id: Option<String>,
+        /// End every session of this rider instead.
+        #[arg(long)]
+        rider: Option<RiderId>,
+    },
 }
 
 fn parse_kind(text: &str) -> Result<SiteKind, String> {
@@ -496,7 +614,19 @@ fn run(cli: Cli) -> Result<()> {
                 issuer.root_fingerprint()
             );
         }
-        Command::Serve { data, listen } => serve(&data.data, listen)?,
+        Command::Serve {
+            data,
+            listen,
+            tls_cert,
+            tls_key,
+        } => {
+            let tls = tls_cert.zip(tls_key);
+            serve(
+                &data.data,
+                listen,
+                tls.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
+            )?;
+        }
         Command::Platform(command) => platform(command, now)?,
         Command::Site(command) => site(command, now)?,
         Command::HelpRequest(command) => help(command, now)?,
@@ -549,13 +679,67 @@ fn run(cli: Cli) -> Result<()> {
             print_line(&done.revoked.kid)?;
         }
         Command::AdminToken(AdminTokenCommand::Add { data, name, site }) => {
-            let issuer = open(&data)?;
-            let token = match site {
-                None => issuer.add_admin_token(&name, now)?,
-                Some(site) => issuer.add_site_token(&name, SiteId(site), now)?,
-            };
-            eprintln!("admin token {name:?} created; it is shown only now");
+            let (id, token) =
+                open(&data)?.insert_admin_token(Actor::Cli, &name, site.map(SiteId), now)?;
+            eprintln!("admin token {id} {name:?} created; it is shown only now");
             print_line(&token)?;
+        }
+        Command::AdminToken(AdminTokenCommand::List { data, json }) => {
+            let tokens = open(&data)?.admin_tokens()?;
+            if json.json {
+                return print_json(&tokens);
+            }
+            for t in tokens {
+                print_line(&format!(
+                    "{:>4}  {:<16}  {:<10}  created {}  {}",
+                    t.id,
+                    t.name,
+                    t.site
+                        .map_or_else(|| "regulator".to_owned(), |s| format!("site {s}")),
+                    format_time(t.created_at),
+                    t.revoked_at.map_or_else(
+                        || "live".to_owned(),
+                        |at| format!("revoked {}", format_time(at))
+                    )
+                ))?;
+            }
+        }
+        Command::AdminToken(AdminTokenCommand::Revoke { data, id }) => {
+            let sessions = open(&data)?.revoke_admin_token(Actor::Cli, id, now)?;
+            eprintln!(
+                "admin token {id} revoked: refused from now on; {sessions} dashboard session(s) \
+                 ended with it"
+            );
+        }
+        Command::Session(command) => session(command, now)?,
+        Command::Audit { data, since, json } => {
+            let since = since
+                .as_deref()
+                .map(|text| {
+                    chrono::DateTime::parse_from_rfc3339(text)
+                        .map(|t| UnixTime(t.timestamp()))
+                        .with_context(|| {
+                            format!(
+                                "--since {text:?} is not an RFC 3339 time such as \
+                                 2026-12-01T00:00:00+08:00"
+                            )
+                        })
+                })
+                .transpose()?;
+            let log = open(&data)?.audit_log(since.unwrap_or(UnixTime(0)))?;
+            if json.json {
+                return print_json(&log);
+            }
+            for a in log {
+                print_line(&format!(
+                    "{}  {:<16}  {:<20}  {:<22}  {}",
+                    format_time(a.at),
+                    a.actor,
+                    a.action,
+                    a.target,
+                    a.detail
+                ))?;
+            }
         }
         Command::Code {
             data,
@@ -654,6 +838,104 @@ fn platform(command: PlatformCommand, now: UnixTime) -> Result<()> {
             }
             for p in platforms {
                 print_line(&format!("{:>4}  {:<12}  {} riders", p.id, p.name, p.riders))?;
+            }
+            Ok(())
+        }
+        PlatformCommand::RotateKey {
+            data,
+            platform,
+            overlap_hours,
+        } => {
+            let rotated =
+                open(&data)?.rotate_platform_key(Actor::Cli, &platform, overlap_hours, now)?;
+            eprintln!(
+                "platform {} has new key {} (shown only now); its older keys work until {}",
+                rotated.platform,
+                rotated.key_id,
+                format_time(rotated.old_keys_expire_at)
+            );
+            print_line(&rotated.api_key)
+        }
+        PlatformCommand::RevokeKey {
+            data,
+            platform,
+            key,
+        } => {
+            let revoked = open(&data)?.revoke_platform_keys(Actor::Cli, &platform, key, now)?;
+            eprintln!(
+                "{revoked} key(s) of platform {platform:?} revoked: refused from now on; \
+                 `platform rotate-key {platform} --overlap-hours 0` makes a new one"
+            );
+            Ok(())
+        }
+        PlatformCommand::Keys {
+            data,
+            platform,
+            json,
+        } => {
+            let keys = open(&data)?.platform_keys(&platform)?;
+            if json.json {
+                return print_json(&keys);
+            }
+            for k in keys {
+                let state = match (k.revoked_at, k.expires_at) {
+                    (Some(at), _) => format!("revoked {}", format_time(at)),
+                    (None, Some(at)) if at <= now => format!("expired {}", format_time(at)),
+                    (None, Some(at)) => format!("works until {}", format_time(at)),
+                    (None, None) => "current".to_owned(),
+                };
+                print_line(&format!(
+                    "{:>4}  created {}  {state}",
+                    k.id,
+                    format_time(k.created_at)
+                ))?;
+            }
+            Ok(())
+        }
+    }
+}
+
+fn session(command: SessionCommand, now: UnixTime) -> Result<()> {
+    match command {
+        SessionCommand::List {
+            data,
+            rider,
+            admin_token,
+            json,
+        } => {
+            let sessions = open(&data)?.live_sessions(rider.as_ref(), admin_token, now)?;
+            if json.json {
+                return print_json(&sessions);
+            }
+            for s in sessions {
+                let who = match (&s.rider, s.admin_token) {
+                    (Some(rider), _) => format!("rider {rider}"),
+                    (None, Some(token)) => format!("admin token {token}"),
+                    (None, None) => "admin (before tokens had ids)".to_owned(),
+                };
+                print_line(&format!(
+                    "{}  {:<22}  {:<12}  opened {}  ends {}",
+                    s.id,
+                    who,
+                    s.holder,
+                    format_time(s.created_at),
+                    format_time(s.expires_at)
+                ))?;
+            }
+            Ok(())
+        }
+        SessionCommand::End { data, id, rider } => {
+            let issuer = open(&data)?;
+            match (id, rider) {
+                (_, Some(rider)) => {
+                    let ended = issuer.end_rider_sessions(Actor::Cli, &rider, now)?;
+                    eprintln!("{ended} session(s) of rider {rider} ended");
+                }
+                (Some(id), None) => {
+                    issuer.end_session_by_id(Actor::Cli, &id, now)?;
+                    eprintln!("session {id} ended");
+                }
+                (None, None) => anyhow::bail!("give a session id or --rider RIDER"),
             }
             Ok(())
         }
@@ -886,10 +1168,43 @@ fn site_input(issuer: &Issuer, id: SiteId) -> Result<SiteInput> {
 
 fn gate(command: GateCommand, now: UnixTime) -> Result<()> {
     match command {
-        GateCommand::Add { data, site, name } => {
-            let (id, token) = open(&data)?.add_gate(SiteId(site), &name, now)?;
-            eprintln!("added gate {id} {name:?} at site {site}; its enrollment token works once");
-            print_line(&token)
+        GateCommand::Add {
+            data,
+            site,
+            name,
+            token_days,
+        } => {
+            let gate =
+                open(&data)?.add_gate_by(Actor::Cli, SiteId(site), &name, token_days, now)?;
+            eprintln!(
+                "added gate {} {name:?} at site {site}; its enrollment token works once, until {}",
+                gate.gate_id,
+                gate.token_expires_at.map_or_else(String::new, format_time)
+            );
+            print_line(&gate.token)
+        }
+        GateCommand::Revoke { data, gate } => {
+            open(&data)?.revoke_gate(Actor::Cli, gate, now)?;
+            eprintln!(
+                "gate {gate} revoked: its requests are refused from now on (gate_revoked); \
+                 `gate replace {gate}` gives a new tablet a token for the same gate"
+            );
+            Ok(())
+        }
+        GateCommand::Replace {
+            data,
+            gate,
+            token_days,
+        } => {
+            let replaced = open(&data)?.replace_gate(Actor::Cli, gate, token_days, now)?;
+            eprintln!(
+                "gate {gate}'s old key is refused from now on; enroll the new tablet with this \
+                 token (works once, until {})",
+                replaced
+                    .token_expires_at
+                    .map_or_else(String::new, format_time)
+            );
+            print_line(&replaced.token)
         }
         GateCommand::List { data, site, json } => {
             let gates = open(&data)?.gates(site.map(SiteId))?;
@@ -898,10 +1213,11 @@ fn gate(command: GateCommand, now: UnixTime) -> Result<()> {
             }
             for g in gates {
                 print_line(&format!(
-                    "{:>4}  site {:>4}  {:<8}  enrolled {}  last upload {}",
+                    "{:>4}  site {:>4}  {:<8}  {:<20}  enrolled {}  last upload {}",
                     g.id,
                     g.site_id,
                     g.name,
+                    g.state.as_str(),
                     g.enrolled_at.map_or_else(|| "no".to_owned(), format_time),
                     g.last_upload_at
                         .map_or_else(|| "never".to_owned(), format_time)
@@ -989,7 +1305,11 @@ fn parse_time(text: &str) -> Result<UnixTime> {
     Ok(UnixTime(t.timestamp()))
 }
 
-fn serve(dir: &Path, listen: SocketAddr) -> Result<()> {
+fn serve(dir: &Path, listen: SocketAddr, tls: Option<(&Path, &Path)>) -> Result<()> {
+    // Read before anything listens, so a wrong file fails at once and names itself.
+    let tls = tls
+        .map(|(cert, key)| http::tls::server_config(cert, key))
+        .transpose()?;
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_env_filter(
@@ -1009,11 +1329,17 @@ fn serve(dir: &Path, listen: SocketAddr) -> Result<()> {
             .await
             .with_context(|| format!("listening on {listen}"))?;
         let addr = listener.local_addr().context("reading the bound address")?;
-        tracing::info!(%addr, issuer = issuer.name(), "serving");
-        print_line(&format!("http://{addr}"))?;
-        http::serve(issuer, listener, shutdown_signal())
-            .await
-            .context("serving HTTP")
+        let scheme = if tls.is_some() { "https" } else { "http" };
+        tracing::info!(%addr, issuer = issuer.name(), scheme, "serving");
+        print_line(&format!("{scheme}://{addr}"))?;
+        match tls {
+            Some(config) => http::tls::serve_tls(issuer, listener, config, shutdown_signal())
+                .await
+                .context("serving HTTPS"),
+            None => http::serve(issuer, listener, shutdown_signal())
+                .await
+                .context("serving HTTP"),
+        }
     })
 }
 

@@ -151,6 +151,43 @@ pub struct GateInfo {
     pub enrolled_at: Option<UnixTime>,
     /// When it last uploaded entries, if ever.
     pub last_upload_at: Option<UnixTime>,
+    /// Where its credential stands.
+    #[serde(default)]
+    pub state: GateState,
+    /// When its key was last cut off (revoked, or replaced by a new token), if ever.
+    #[serde(default)]
+    pub revoked_at: Option<UnixTime>,
+    /// When its pending enrollment token stops working, if it has one.
+    #[serde(default)]
+    pub token_expires_at: Option<UnixTime>,
+}
+
+/// Where a gate's credential stands.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GateState {
+    /// Its token is out and no tablet has enrolled yet.
+    #[default]
+    AwaitingEnrollment,
+    /// A tablet holds its key; its signed requests are accepted.
+    Enrolled,
+    /// Its old key is cut off and a new token waits for the replacement tablet.
+    AwaitingReplacement,
+    /// Its key is cut off and it has no token: nothing can act as this gate.
+    Revoked,
+}
+
+impl GateState {
+    /// The state as the API and the CLI spell it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::AwaitingEnrollment => "awaiting_enrollment",
+            Self::Enrolled => "enrolled",
+            Self::AwaitingReplacement => "awaiting_replacement",
+            Self::Revoked => "revoked",
+        }
+    }
 }
 
 /// `POST /v1/admin/sites/{id}/gates`.
@@ -158,15 +195,162 @@ pub struct GateInfo {
 pub struct NewGate {
     /// The gate's name, such as 东门.
     pub name: String,
+    /// Days the enrollment token works (default 3).
+    #[serde(default)]
+    pub token_days: Option<u32>,
 }
 
-/// A gate just created, with its one-time enrollment token.
+/// `POST /v1/admin/gates/{gate_id}/replace`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplaceGate {
+    /// Days the new enrollment token works (default 3).
+    #[serde(default)]
+    pub token_days: Option<u32>,
+}
+
+/// A gate just created or replaced, with its one-time enrollment token.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GateCreated {
     /// The gate id.
     pub gate_id: u64,
     /// The enrollment token; shown only now.
     pub token: String,
+    /// When the token stops working if unused.
+    #[serde(default)]
+    pub token_expires_at: Option<UnixTime>,
+}
+
+/// Who did something the audit log records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Actor {
+    /// The operator, at the command line on the issuer's machine.
+    Cli,
+    /// The holder of the admin token with this id, through the admin API.
+    AdminToken(u64),
+    /// The gate with this id (enrolling with its token).
+    Gate(u64),
+}
+
+impl std::fmt::Display for Actor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Cli => f.write_str("cli"),
+            Self::AdminToken(id) => write!(f, "admin-token:{id}"),
+            Self::Gate(id) => write!(f, "gate:{id}"),
+        }
+    }
+}
+
+/// One line of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Its number, in the order written.
+    pub id: u64,
+    /// When.
+    pub at: UnixTime,
+    /// Who: `cli`, `admin-token:ID` or `gate:ID`.
+    pub actor: String,
+    /// What, such as `gate.revoke`.
+    pub action: String,
+    /// On what, such as `gate:3`.
+    pub target: String,
+    /// More about it (never a secret).
+    pub detail: String,
+}
+
+/// One API key of a platform, without its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformKeyInfo {
+    /// The key's id.
+    pub id: u64,
+    /// The platform's id.
+    pub platform: u64,
+    /// When it was made.
+    pub created_at: UnixTime,
+    /// When it stops working (the end of a rotation's overlap), if it was rotated out.
+    pub expires_at: Option<UnixTime>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<UnixTime>,
+}
+
+/// `POST /v1/admin/platforms/{platform_id}/keys/rotate`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RotatePlatformKey {
+    /// Hours the platform's older keys keep working (default 24).
+    #[serde(default)]
+    pub overlap_hours: Option<u32>,
+}
+
+/// A platform key just made by a rotation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlatformKeyRotated {
+    /// The platform's id.
+    pub platform: u64,
+    /// The new key's id.
+    pub key_id: u64,
+    /// The new key; shown only now.
+    pub api_key: String,
+    /// When the platform's older keys stop working.
+    pub old_keys_expire_at: UnixTime,
+}
+
+/// `POST /v1/admin/platforms/{platform_id}/keys/revoke`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevokePlatformKey {
+    /// Only this key; every key of the platform if absent.
+    #[serde(default)]
+    pub key_id: Option<u64>,
+}
+
+/// How many credentials an action cut off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Revoked {
+    /// How many.
+    pub revoked: u64,
+}
+
+/// An admin token, without its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminTokenInfo {
+    /// Its id.
+    pub id: u64,
+    /// Who or what it is for.
+    pub name: String,
+    /// The site of a property's token; `None` for the regulator's.
+    pub site: Option<SiteId>,
+    /// When it was made.
+    pub created_at: UnixTime,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<UnixTime>,
+}
+
+/// Which kind of session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionKind {
+    /// A rider's phone page (`xg_session`).
+    Rider,
+    /// A dashboard login (`/admin`).
+    Admin,
+}
+
+/// A live session, without its secret.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveSession {
+    /// Its id: the first 16 hex digits of its token's hash (not the token).
+    pub id: String,
+    /// Rider or dashboard.
+    pub kind: SessionKind,
+    /// The rider's pseudonym, for a rider session.
+    pub rider: Option<RiderId>,
+    /// The admin token it was opened with, for a dashboard session.
+    pub admin_token: Option<u64>,
+    /// The rider's masked name or the admin token's name.
+    pub holder: String,
+    /// When it was opened.
+    pub created_at: UnixTime,
+    /// When it ends by itself.
+    pub expires_at: UnixTime,
 }
 
 /// A rider banned from a site.

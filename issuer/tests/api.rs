@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 use uuid::Uuid;
-use xiaoge_issuer::Issuer;
 use xiaoge_issuer::http::{self, Background, ROUTES};
-use xiaoge_issuer::model::{SiteInput, SiteKind};
+use xiaoge_issuer::model::{Actor, SiteInput, SiteKind};
 use xiaoge_issuer::service::InitOptions;
+use xiaoge_issuer::{Issuer, IssuerError};
 use xiaoge_pass::api::{Decision, Entry, EntryMethod};
 use xiaoge_pass::gate_auth::{self, EnrollmentToken};
 use xiaoge_pass::{
@@ -206,7 +206,11 @@ fn every_route_is_served() {
             .replace("{platform_rider_id}", "nobody")
             .replace("{site_id}", "1")
             .replace("{rider_id}", "R1")
-            .replace("{help_id}", "1");
+            .replace("{help_id}", "1")
+            .replace("{gate_id}", "1")
+            .replace("{platform}", "1")
+            .replace("{token_id}", "1")
+            .replace("{session_id}", "0123456789abcdef");
         let answer = api.call(method, &concrete, &[], None);
         let fell_through =
             answer.status == 404 && answer.json()["error"]["message"] == "no such endpoint";
@@ -232,7 +236,11 @@ fn admin_routes_need_an_admin_token() {
         let path = path
             .replace("{site_id}", "1")
             .replace("{rider_id}", "R1")
-            .replace("{help_id}", "1");
+            .replace("{help_id}", "1")
+            .replace("{gate_id}", "1")
+            .replace("{platform}", "1")
+            .replace("{token_id}", "1")
+            .replace("{session_id}", "0123456789abcdef");
         for headers in [vec![], bearer("xga_not-a-token"), bearer(&platform_key)] {
             let answer = api.call(method, &path, &headers, Some(json!({})));
             assert_eq!(answer.status, 401, "{method} {path} with {headers:?}");
@@ -1239,6 +1247,590 @@ fn a_roster_past_the_status_lists_capacity_is_refused_whole() {
     // Known riders still get their standing updated when no new one is asked for.
     let update = api.roster(&key, "mt-2", "active");
     assert_eq!(update.status, 200, "{:?}", update.json());
+}
+
+impl Api {
+    /// Enrolls a new key for a gate with `token`; the answer.
+    fn enroll(&self, token: &str, key: &KeyPair) -> Answer {
+        self.call(
+            "POST",
+            "/v1/gates/enroll",
+            &[],
+            Some(json!({"token": token, "public_key": hex::encode(key.public().as_bytes())})),
+        )
+    }
+
+    /// Fetches the site bundle signed as `gate` with `key`.
+    fn site_bundle(&self, gate: u64, key: &KeyPair) -> Answer {
+        let headers = signed(
+            gate,
+            key,
+            "GET",
+            "/v1/gate/site-bundle",
+            &[],
+            http::now(),
+            &nonce(),
+        );
+        self.call("GET", "/v1/gate/site-bundle", &headers, None)
+    }
+
+    /// The state of `gate` in its site's gate listing.
+    fn gate_state(&self, admin: &str, site: SiteId, gate: u64) -> String {
+        let listing = self.call(
+            "GET",
+            &format!("/v1/admin/sites/{site}/gates"),
+            &bearer(admin),
+            None,
+        );
+        assert_eq!(listing.status, 200, "{:?}", listing.json());
+        listing
+            .json()
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|g| g["id"] == gate)
+            .unwrap()["state"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// Signs in to the dashboard with `token`; the session cookie (`name=value`).
+    fn dashboard_login(&self, token: &str) -> String {
+        let login = self.form("/admin/login", &[], &format!("token={token}"));
+        assert_eq!(login.status, 303, "{}", login.text());
+        let cookie = login.headers["set-cookie"].to_str().unwrap();
+        cookie.split(';').next().unwrap().to_owned()
+    }
+}
+
+#[test]
+fn a_revoked_gate_is_refused_and_listed_as_revoked() {
+    let api = Api::new();
+    let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let site = api.site("翠苑一区");
+    let (gate, key) = api.enrolled_gate(site, "东门");
+    let before = upload(
+        &api,
+        gate,
+        &key,
+        &[entry(gate, site)],
+        http::now(),
+        &nonce(),
+    );
+    assert_eq!(before.status, 200, "{:?}", before.json());
+    assert_eq!(api.site_bundle(gate, &key).status, 200);
+    assert_eq!(api.gate_state(&admin, site, gate), "enrolled");
+
+    let revoke = api.call(
+        "POST",
+        &format!("/v1/admin/gates/{gate}/revoke"),
+        &bearer(&admin),
+        None,
+    );
+    assert_eq!(revoke.status, 204, "{:?}", revoke.json());
+
+    let after = upload(
+        &api,
+        gate,
+        &key,
+        &[entry(gate, site)],
+        http::now(),
+        &nonce(),
+    );
+    assert_eq!(after.status, 401);
+    assert_eq!(after.code(), "gate_revoked", "{:?}", after.json());
+    assert!(
+        after.json()["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("gate {gate}")),
+        "{:?}",
+        after.json()
+    );
+    let bundle = api.site_bundle(gate, &key);
+    assert_eq!(bundle.status, 401);
+    assert_eq!(bundle.code(), "gate_revoked");
+    assert_eq!(api.gate_state(&admin, site, gate), "revoked");
+
+    // A gate revoked before it enrolled: its token is dead.
+    let (unused, token) = api.issuer.add_gate(site, "西门", http::now()).unwrap();
+    api.issuer
+        .revoke_gate(Actor::Cli, unused, http::now())
+        .unwrap();
+    let enroll = api.enroll(&token, &KeyPair::from_seed(seed()));
+    assert_eq!(enroll.status, 401);
+    assert_eq!(enroll.code(), "unknown_token");
+    let missing = api.call("POST", "/v1/admin/gates/999/revoke", &bearer(&admin), None);
+    assert_eq!(missing.status, 404);
+}
+
+#[test]
+fn a_replaced_gate_enrolls_with_the_new_token_and_keeps_its_gate_id() {
+    let api = Api::new();
+    let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let site = api.site("翠苑一区");
+    let (gate, old_key) = api.enrolled_gate(site, "东门");
+    assert_eq!(
+        upload(
+            &api,
+            gate,
+            &old_key,
+            &[entry(gate, site)],
+            http::now(),
+            &nonce()
+        )
+        .status,
+        200
+    );
+
+    let replaced = api.call(
+        "POST",
+        &format!("/v1/admin/gates/{gate}/replace"),
+        &bearer(&admin),
+        Some(json!({"token_days": 1})),
+    );
+    assert_eq!(replaced.status, 201, "{:?}", replaced.json());
+    assert_eq!(replaced.json()["gate_id"], gate);
+    let token = replaced.json()["token"].as_str().unwrap().to_owned();
+    assert!(replaced.json()["token_expires_at"].as_i64().unwrap() > http::now().0);
+    assert_eq!(api.gate_state(&admin, site, gate), "awaiting_replacement");
+
+    // The stolen or broken tablet is cut off at once.
+    let old = upload(
+        &api,
+        gate,
+        &old_key,
+        &[entry(gate, site)],
+        http::now(),
+        &nonce(),
+    );
+    assert_eq!(old.status, 401);
+    assert_eq!(old.code(), "gate_revoked");
+
+    let new_key = KeyPair::from_seed(seed());
+    let enrolled = api.enroll(&token, &new_key);
+    assert_eq!(enrolled.status, 200, "{:?}", enrolled.json());
+    assert_eq!(enrolled.json()["gate_id"], gate, "the same gate id goes on");
+    assert_eq!(api.gate_state(&admin, site, gate), "enrolled");
+
+    let fresh = entry(gate, site);
+    let new = upload(
+        &api,
+        gate,
+        &new_key,
+        std::slice::from_ref(&fresh),
+        http::now(),
+        &nonce(),
+    );
+    assert_eq!(new.status, 200, "{:?}", new.json());
+    assert_eq!(new.json()["results"][0]["outcome"], "stored");
+    let old_again = upload(
+        &api,
+        gate,
+        &old_key,
+        &[entry(gate, site)],
+        http::now(),
+        &nonce(),
+    );
+    assert_eq!(old_again.status, 401, "the old key stays refused");
+    assert_eq!(old_again.code(), "gate_revoked");
+    let bundle = api.site_bundle(gate, &old_key);
+    assert_eq!(bundle.code(), "gate_revoked");
+    assert_eq!(api.site_bundle(gate, &new_key).status, 200);
+    let logged = api.issuer.entries().unwrap();
+    assert!(
+        logged
+            .iter()
+            .any(|e| e.entry.id == fresh.id && e.entry.gate_id == gate),
+        "the new tablet's entry is logged under gate {gate}"
+    );
+    // The replacement token works once.
+    assert_eq!(api.enroll(&token, &KeyPair::from_seed(seed())).status, 401);
+}
+
+#[test]
+fn an_expired_enrollment_token_is_refused() {
+    let api = Api::new();
+    let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let site = api.site("翠苑一区");
+    // A token made four days ago with the default three days.
+    let old = api
+        .issuer
+        .add_gate_by(Actor::Cli, site, "东门", 3, http::now().plus(-4 * 86_400))
+        .unwrap();
+    let enroll = api.enroll(&old.token, &KeyPair::from_seed(seed()));
+    assert_eq!(enroll.status, 401);
+    assert_eq!(
+        enroll.code(),
+        "enrollment_token_expired",
+        "{:?}",
+        enroll.json()
+    );
+    assert_eq!(
+        api.gate_state(&admin, site, old.gate_id),
+        "awaiting_enrollment"
+    );
+
+    // Days come from the request; out-of-range days are refused.
+    let added = api.call(
+        "POST",
+        &format!("/v1/admin/sites/{site}/gates"),
+        &bearer(&admin),
+        Some(json!({"name": "西门", "token_days": 7})),
+    );
+    assert_eq!(added.status, 201, "{:?}", added.json());
+    let expires = added.json()["token_expires_at"].as_i64().unwrap();
+    assert!(
+        (expires - http::now().0 - 7 * 86_400).abs() < 60,
+        "{expires}"
+    );
+    for days in [0, 31] {
+        let refused = api.call(
+            "POST",
+            &format!("/v1/admin/sites/{site}/gates"),
+            &bearer(&admin),
+            Some(json!({"name": "北门", "token_days": days})),
+        );
+        assert_eq!(refused.status, 422, "{days} days");
+    }
+    // A replacement gives the gate a token that works.
+    let replaced = api
+        .issuer
+        .replace_gate(Actor::Cli, old.gate_id, 3, http::now())
+        .unwrap();
+    let enrolled = api.enroll(&replaced.token, &KeyPair::from_seed(seed()));
+    assert_eq!(enrolled.status, 200, "{:?}", enrolled.json());
+}
+
+#[test]
+fn a_rotated_platform_key_works_until_the_overlap_ends_and_a_revoked_one_never() {
+    let api = Api::new();
+    let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let first = api.platform("美团");
+    let conduct = format!("/v1/platform/conduct?from={}&to={}", today(), today());
+    let works = |key: &str| api.call("GET", &conduct, &bearer(key), None);
+    assert_eq!(works(&first).status, 200);
+
+    // Rotated 25 hours ago with a 24-hour overlap: the old key has just stopped working.
+    let second = api
+        .issuer
+        .rotate_platform_key(Actor::Cli, "美团", 24, http::now().plus(-25 * 3600))
+        .unwrap();
+    let old = works(&first);
+    assert_eq!(old.status, 401);
+    assert_eq!(old.code(), "platform_key_expired", "{:?}", old.json());
+    assert_eq!(works(&second.api_key).status, 200);
+
+    // Rotated now over the API: the previous key keeps working through the overlap.
+    let rotated = api.call(
+        "POST",
+        "/v1/admin/platforms/美团/keys/rotate",
+        &bearer(&admin),
+        Some(json!({"overlap_hours": 24})),
+    );
+    assert_eq!(rotated.status, 201, "{:?}", rotated.json());
+    let third = rotated.json()["api_key"].as_str().unwrap().to_owned();
+    assert_eq!(works(&second.api_key).status, 200, "inside the overlap");
+    assert_eq!(works(&third).status, 200);
+    let keys = api.call(
+        "GET",
+        &format!("/v1/admin/platforms/{}/keys", second.platform),
+        &bearer(&admin),
+        None,
+    );
+    assert_eq!(keys.json().as_array().unwrap().len(), 3);
+    assert!(
+        !keys.text().contains(&third[4..]),
+        "keys are listed without secrets"
+    );
+
+    // A leak: every key of the platform is cut off at once.
+    let revoked = api.call(
+        "POST",
+        &format!("/v1/admin/platforms/{}/keys/revoke", second.platform),
+        &bearer(&admin),
+        None,
+    );
+    assert_eq!(revoked.status, 200, "{:?}", revoked.json());
+    assert_eq!(revoked.json()["revoked"], 3);
+    for key in [&second.api_key, &third] {
+        let refused = works(key);
+        assert_eq!(refused.status, 401);
+        assert_eq!(
+            refused.code(),
+            "platform_key_revoked",
+            "{:?}",
+            refused.json()
+        );
+    }
+    let fourth = api
+        .issuer
+        .rotate_platform_key(Actor::Cli, "美团", 0, http::now())
+        .unwrap();
+    assert_eq!(
+        works(&fourth.api_key).status,
+        200,
+        "a new key after the leak"
+    );
+}
+
+#[test]
+fn a_revoked_admin_token_and_its_dashboard_sessions_are_refused() {
+    let api = Api::new();
+    let ops = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let leaked = api.issuer.add_admin_token("console", http::now()).unwrap();
+    let cookie = api.dashboard_login(&leaked);
+    assert_eq!(
+        api.call("GET", "/admin", &[("cookie", cookie.clone())], None)
+            .status,
+        200
+    );
+    assert_eq!(
+        api.call("GET", "/v1/stats", &bearer(&leaked), None).status,
+        200
+    );
+
+    let tokens = api.call("GET", "/v1/admin/admin-tokens", &bearer(&ops), None);
+    assert_eq!(tokens.status, 200);
+    assert!(
+        !tokens.text().contains(&leaked) && !tokens.text().contains("xga_"),
+        "tokens are listed without secrets"
+    );
+    let id = tokens
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["name"] == "console")
+        .unwrap()["id"]
+        .as_u64()
+        .unwrap();
+
+    let revoke = api.call(
+        "POST",
+        &format!("/v1/admin/admin-tokens/{id}/revoke"),
+        &bearer(&ops),
+        None,
+    );
+    assert_eq!(revoke.status, 200, "{:?}", revoke.json());
+    assert_eq!(revoke.json()["sessions_ended"], 1);
+
+    let refused = api.call("GET", "/v1/stats", &bearer(&leaked), None);
+    assert_eq!(refused.status, 401);
+    assert_eq!(
+        refused.code(),
+        "admin_token_revoked",
+        "{:?}",
+        refused.json()
+    );
+    let page = api.call("GET", "/admin", &[("cookie", cookie.clone())], None);
+    assert_eq!(
+        page.status, 303,
+        "the dashboard session ended with its token"
+    );
+    let session = cookie.split_once('=').unwrap().1;
+    assert!(matches!(
+        api.issuer.admin_session(session, http::now()),
+        Err(IssuerError::SessionEnded { .. })
+    ));
+    let login = api.form("/admin/login", &[], &format!("token={leaked}"));
+    assert_ne!(login.status, 303, "a revoked token opens no new session");
+    let again = api.call(
+        "POST",
+        &format!("/v1/admin/admin-tokens/{id}/revoke"),
+        &bearer(&ops),
+        None,
+    );
+    assert_eq!(again.status, 404, "already revoked");
+}
+
+#[test]
+fn the_operator_ends_a_dashboard_session_and_every_session_of_a_rider() {
+    let api = Api::new();
+    let ops = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let console = api.issuer.add_admin_token("console", http::now()).unwrap();
+    let dashboard = api.dashboard_login(&console);
+    let phone = api.signed_in_rider();
+    let code = |cookie: &str| {
+        api.call(
+            "GET",
+            "/v1/rider/code",
+            &[("cookie", cookie.to_owned())],
+            None,
+        )
+    };
+    assert_eq!(code(&phone).status, 200);
+
+    let listed = api.call("GET", "/v1/admin/sessions", &bearer(&ops), None);
+    assert_eq!(listed.status, 200, "{:?}", listed.json());
+    let sessions = listed.json();
+    let sessions = sessions.as_array().unwrap();
+    assert_eq!(sessions.len(), 2, "{sessions:?}");
+    assert!(!listed.text().contains(phone.split_once('=').unwrap().1));
+    let admin_session = sessions.iter().find(|s| s["kind"] == "admin").unwrap();
+    let rider: RiderId = sessions.iter().find(|s| s["kind"] == "rider").unwrap()["rider"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(admin_session["holder"], "console");
+
+    // One dashboard session, by its id.
+    let end = api.call(
+        "POST",
+        &format!(
+            "/v1/admin/sessions/{}/end",
+            admin_session["id"].as_str().unwrap()
+        ),
+        &bearer(&ops),
+        None,
+    );
+    assert_eq!(end.status, 204, "{:?}", end.json());
+    let page = api.call("GET", "/admin", &[("cookie", dashboard.clone())], None);
+    assert_eq!(page.status, 303);
+    assert!(matches!(
+        api.issuer
+            .admin_session(dashboard.split_once('=').unwrap().1, http::now()),
+        Err(IssuerError::SessionEnded { .. })
+    ));
+    assert_eq!(
+        api.call("GET", "/v1/stats", &bearer(&console), None).status,
+        200,
+        "ending a session leaves its token alone"
+    );
+
+    // Every session of a rider (a phone lost, a rider who left).
+    let link = api.issuer.login_link_for(&rider, http::now()).unwrap();
+    let second = api.call(
+        "POST",
+        "/v1/rider/session",
+        &[],
+        Some(json!({"token": link.token})),
+    );
+    let second = second.headers["set-cookie"].to_str().unwrap();
+    let second = second.split(';').next().unwrap().to_owned();
+    let of_rider = api.call(
+        "GET",
+        &format!("/v1/admin/sessions?rider={rider}"),
+        &bearer(&ops),
+        None,
+    );
+    assert_eq!(of_rider.json().as_array().unwrap().len(), 2);
+    let ended = api.call(
+        "POST",
+        &format!("/v1/admin/riders/{rider}/sessions/end"),
+        &bearer(&ops),
+        None,
+    );
+    assert_eq!(ended.status, 200, "{:?}", ended.json());
+    assert_eq!(ended.json()["sessions_ended"], 2);
+    for cookie in [&phone, &second] {
+        let refused = code(cookie);
+        assert_eq!(refused.status, 401);
+        assert_eq!(refused.code(), "session_ended", "{:?}", refused.json());
+    }
+    let none_left = api.call("GET", "/v1/admin/sessions", &bearer(&ops), None);
+    assert_eq!(none_left.json().as_array().unwrap().len(), 0);
+    let bad = api.call("POST", "/v1/admin/sessions/nope/end", &bearer(&ops), None);
+    assert_eq!(bad.status, 422);
+}
+
+#[test]
+fn the_audit_log_lists_every_credential_action_in_order() {
+    let api = Api::new();
+    let start = http::now();
+    let ops = api.issuer.add_admin_token("ops", start).unwrap();
+    let site = api.site("翠苑一区");
+    let added = api.call(
+        "POST",
+        &format!("/v1/admin/sites/{site}/gates"),
+        &bearer(&ops),
+        Some(json!({"name": "东门"})),
+    );
+    let gate = added.json()["gate_id"].as_u64().unwrap();
+    let key = KeyPair::from_seed(seed());
+    let token = added.json()["token"].as_str().unwrap().to_owned();
+    assert_eq!(api.enroll(&token, &key).status, 200);
+    let replaced = api
+        .issuer
+        .replace_gate(Actor::Cli, gate, 3, http::now())
+        .unwrap();
+    assert_eq!(api.enroll(&replaced.token, &key).status, 200);
+    api.call(
+        "POST",
+        &format!("/v1/admin/gates/{gate}/revoke"),
+        &bearer(&ops),
+        None,
+    );
+    api.platform("美团");
+    api.call(
+        "POST",
+        "/v1/admin/platforms/美团/keys/rotate",
+        &bearer(&ops),
+        None,
+    );
+    api.call(
+        "POST",
+        "/v1/admin/platforms/美团/keys/revoke",
+        &bearer(&ops),
+        None,
+    );
+    api.issuer.add_admin_token("console", http::now()).unwrap();
+    api.call(
+        "POST",
+        "/v1/admin/admin-tokens/2/revoke",
+        &bearer(&ops),
+        None,
+    );
+
+    let log = api.call(
+        "GET",
+        &format!("/v1/admin/audit?since={}", start.0 - 1),
+        &bearer(&ops),
+        None,
+    );
+    assert_eq!(log.status, 200, "{:?}", log.json());
+    let rows = log.json();
+    let seen: Vec<(String, String, String)> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["actor"].as_str().unwrap().to_owned(),
+                r["action"].as_str().unwrap().to_owned(),
+                r["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let g = format!("gate:{gate}");
+    let expected: Vec<(String, String, String)> = [
+        ("cli", "admin_token.add", "admin-token:1"),
+        ("admin-token:1", "gate.add", g.as_str()),
+        (g.as_str(), "gate.enroll", g.as_str()),
+        ("cli", "gate.replace", g.as_str()),
+        (g.as_str(), "gate.enroll", g.as_str()),
+        ("admin-token:1", "gate.revoke", g.as_str()),
+        ("cli", "platform.add", "platform:1"),
+        ("admin-token:1", "platform.rotate_key", "platform:1"),
+        ("admin-token:1", "platform.revoke_key", "platform:1"),
+        ("cli", "admin_token.add", "admin-token:2"),
+        ("admin-token:1", "admin_token.revoke", "admin-token:2"),
+    ]
+    .iter()
+    .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
+    .collect();
+    assert_eq!(seen, expected);
+    let ids: Vec<u64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_u64().unwrap())
+        .collect();
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "{ids:?}");
+    let text = log.text();
+    assert!(!text.contains(&token[5..37]), "no secret in the log");
 }
 
 #[test]

@@ -180,10 +180,46 @@ impl IssuerProcess {
     /// If it does not print its URL within 30 seconds.
     #[must_use]
     pub fn start_with_env(data: &Path, listen: &str, env: &[(&str, &std::ffi::OsStr)]) -> Self {
+        Self::spawn(data, listen, &[], env)
+    }
+
+    /// Starts serving HTTPS itself (`serve --tls-cert CERT --tls-key KEY`); its URL is then
+    /// `https://…`.
+    ///
+    /// # Panics
+    /// If it does not print its URL within 30 seconds.
+    #[must_use]
+    pub fn start_tls(data: &Path, listen: &str, cert: &Path, key: &Path) -> Self {
+        let issuer = Self::spawn(
+            data,
+            listen,
+            &[
+                "--tls-cert".as_ref(),
+                cert.as_os_str(),
+                "--tls-key".as_ref(),
+                key.as_os_str(),
+            ],
+            &[],
+        );
+        assert!(
+            issuer.url.starts_with("https://"),
+            "serve --tls-cert prints an https:// URL: {:?}",
+            issuer.url
+        );
+        issuer
+    }
+
+    fn spawn(
+        data: &Path,
+        listen: &str,
+        args: &[&std::ffi::OsStr],
+        env: &[(&str, &std::ffi::OsStr)],
+    ) -> Self {
         let mut child = Command::new(bin("xiaoge-issuer"))
             .args(["serve", "--data"])
             .arg(data)
             .args(["--listen", listen])
+            .args(args)
             .env("RUST_LOG", "warn")
             .envs(env.iter().copied())
             .stdout(Stdio::piped())
@@ -201,14 +237,21 @@ impl IssuerProcess {
             .recv_timeout(Duration::from_secs(30))
             .expect("the issuer prints its URL within 30 s");
         let url = line.trim().to_owned();
-        assert!(url.starts_with("http://"), "unexpected first line {url:?}");
+        assert!(
+            url.starts_with("http://") || url.starts_with("https://"),
+            "unexpected first line {url:?}"
+        );
         Self { child, url }
     }
 
     /// The `host:port` it listens on.
     #[must_use]
     pub fn addr(&self) -> String {
-        self.url.trim_start_matches("http://").to_owned()
+        let url = self.url.as_str();
+        url.strip_prefix("https://")
+            .or_else(|| url.strip_prefix("http://"))
+            .unwrap_or(url)
+            .to_owned()
     }
 
     /// Stops it with SIGTERM (graceful shutdown) and checks that it exits cleanly.

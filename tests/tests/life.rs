@@ -1302,7 +1302,7 @@ impl Sim {
     /// one of the bulk.
     fn any_rider(&mut self) -> usize {
         let interesting = self.interesting_riders();
-        if !interesting.is_empty() && self.rng.chance(0.4) {
+        if !interesting.is_empty() && self.rng.chance(0.3) {
             return interesting[self.rng.below(interesting.len())];
         }
         if !self.bulk_riders.is_empty() && self.rng.chance(0.05) {
@@ -1411,9 +1411,9 @@ impl Sim {
         let weights = [
             14,
             if has_bans { 10 } else { 0 },
-            5,
-            7,
-            if reinstatable.is_empty() { 0 } else { 10 },
+            4,
+            6,
+            if reinstatable.is_empty() { 0 } else { 12 },
             14,
             4,
             3,
@@ -1842,13 +1842,17 @@ impl Sim {
             plans[plan(d)].rotation_hour = Some(self.rng.range(9, 18));
             d += 7;
         }
-        // An emergency rotation and a key revocation in each half of the run (in the whole
-        // of a short one), each on a day of its own.
-        let windows = if days >= 8 {
-            vec![(2, days / 2), (days / 2, days)]
-        } else {
-            vec![(1, days)]
-        };
+        // An emergency rotation and a key revocation in each fortnight of the run (in each
+        // half of a shorter one, in the whole of one under 8 days), each on a day of its own.
+        let halves = (days / 14).max(if days >= 8 { 2 } else { 1 });
+        let windows: Vec<(i64, i64)> = (0..halves)
+            .map(|i| {
+                (
+                    (i * days / halves).max(if days >= 8 { 2 } else { 1 }),
+                    (i + 1) * days / halves,
+                )
+            })
+            .collect();
         for (lo, hi) in windows {
             for drill in [Drill::Emergency, Drill::Revoke] {
                 for _ in 0..20 {

@@ -341,3 +341,156 @@ fn a_debug_log_never_holds_a_login_token() {
     );
     assert!(!logged.contains(secret), "the token was logged: {logged}");
 }
+
+#[test]
+fn credentials_are_cut_off_from_the_command_line_and_audited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("issuer");
+    let d = data.to_str().unwrap();
+    ok("xiaoge-issuer", &["init", "--data", d]);
+    let site = ok(
+        "xiaoge-issuer",
+        &["site", "add", "--data", d, "--name", "翠苑一区"],
+    )
+    .line();
+
+    // A stolen tablet: revoked, listed as such, then replaced under the same gate id.
+    let token = ok(
+        "xiaoge-issuer",
+        &[
+            "gate",
+            "add",
+            "--data",
+            d,
+            "--site",
+            &site,
+            "--name",
+            "东门",
+            "--token-days",
+            "2",
+        ],
+    )
+    .line();
+    assert!(token.starts_with("xge1_"), "{token}");
+    let gates = ok("xiaoge-issuer", &["gate", "list", "--data", d, "--json"]).json();
+    let expires = gates[0]["token_expires_at"].as_i64().unwrap();
+    let created = gates[0]["id"].as_u64().unwrap();
+    assert_eq!(gates[0]["state"], "awaiting_enrollment");
+    let gate = created.to_string();
+    let revoked = ok("xiaoge-issuer", &["gate", "revoke", "--data", d, &gate]);
+    assert!(revoked.stderr.contains("gate_revoked"), "{revoked:?}");
+    let gates = ok("xiaoge-issuer", &["gate", "list", "--data", d]);
+    assert!(gates.stdout.contains("revoked"), "{gates:?}");
+    let replaced = ok("xiaoge-issuer", &["gate", "replace", "--data", d, &gate]).line();
+    assert!(replaced.starts_with("xge1_") && replaced != token);
+    let gates = ok("xiaoge-issuer", &["gate", "list", "--data", d, "--json"]).json();
+    assert_eq!(gates[0]["id"], created);
+    assert_eq!(gates[0]["state"], "awaiting_replacement");
+    assert!(gates[0]["token_expires_at"].as_i64().unwrap() > expires);
+    let too_long = run(
+        "xiaoge-issuer",
+        &["gate", "replace", "--data", d, &gate, "--token-days", "90"],
+    );
+    assert_eq!(too_long.code, Some(1));
+    assert!(too_long.stderr.contains("token days 90"), "{too_long:?}");
+
+    // A platform key rotated, listed without secrets, then every key revoked.
+    let first = ok("xiaoge-issuer", &["platform", "add", "--data", d, "美团"]).line();
+    let second = ok(
+        "xiaoge-issuer",
+        &[
+            "platform",
+            "rotate-key",
+            "--data",
+            d,
+            "美团",
+            "--overlap-hours",
+            "1",
+        ],
+    )
+    .line();
+    assert!(second.starts_with("xgp_") && second != first);
+    let keys = ok(
+        "xiaoge-issuer",
+        &["platform", "keys", "--data", d, "美团", "--json"],
+    );
+    assert_eq!(keys.json().as_array().unwrap().len(), 2);
+    assert!(!keys.stdout.contains(&first[4..]) && !keys.stdout.contains(&second[4..]));
+    assert!(keys.json()[0]["expires_at"].is_i64());
+    assert!(keys.json()[1]["expires_at"].is_null());
+    ok(
+        "xiaoge-issuer",
+        &["platform", "revoke-key", "--data", d, "美团"],
+    );
+    let keys = ok(
+        "xiaoge-issuer",
+        &["platform", "keys", "--data", d, "美团", "--json"],
+    )
+    .json();
+    assert!(keys[0]["revoked_at"].is_i64() && keys[1]["revoked_at"].is_i64());
+
+    // An admin token listed without its secret, then revoked.
+    let admin = ok(
+        "xiaoge-issuer",
+        &["admin-token", "add", "--data", d, "--name", "console"],
+    )
+    .line();
+    let tokens = ok(
+        "xiaoge-issuer",
+        &["admin-token", "list", "--data", d, "--json"],
+    );
+    assert!(!tokens.stdout.contains(&admin), "{tokens:?}");
+    let id = tokens.json()[0]["id"].as_u64().unwrap().to_string();
+    ok(
+        "xiaoge-issuer",
+        &["admin-token", "revoke", "--data", d, &id],
+    );
+    let again = run(
+        "xiaoge-issuer",
+        &["admin-token", "revoke", "--data", d, &id],
+    );
+    assert_eq!(again.code, Some(1), "{again:?}");
+    let sessions = ok("xiaoge-issuer", &["session", "list", "--data", d, "--json"]).json();
+    assert_eq!(sessions.as_array().unwrap().len(), 0);
+    let unknown = run(
+        "xiaoge-issuer",
+        &["session", "end", "--data", d, "0123456789abcdef"],
+    );
+    assert_eq!(unknown.code, Some(1));
+    assert!(unknown.stderr.contains("no live session"), "{unknown:?}");
+
+    let audit = ok("xiaoge-issuer", &["audit", "--data", d, "--json"]).json();
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "gate.add",
+            "gate.revoke",
+            "gate.replace",
+            "platform.add",
+            "platform.rotate_key",
+            "platform.revoke_key",
+            "admin_token.add",
+            "admin_token.revoke",
+        ]
+    );
+    assert!(
+        audit
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["actor"] == "cli")
+    );
+    let later = ok(
+        "xiaoge-issuer",
+        &["audit", "--data", d, "--since", "2100-01-01T00:00:00Z"],
+    );
+    assert!(later.stdout.trim().is_empty(), "{later:?}");
+    let text = ok("xiaoge-issuer", &["audit", "--data", d]);
+    assert!(text.stdout.contains("gate.revoke"), "{text:?}");
+}

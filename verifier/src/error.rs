@@ -40,6 +40,24 @@ pub enum GateError {
         /// What failed.
         reason: String,
     },
+    /// The issuer's TLS certificate was refused: not signed by a trusted CA (the pinned CA
+    /// file, or Mozilla's roots when none is pinned), not for the URL's host, expired, or the
+    /// server does not speak TLS at all.
+    #[error("refusing the TLS certificate of the issuer at {url}: {reason}")]
+    Tls {
+        /// The URL asked.
+        url: String,
+        /// What was wrong with the certificate or the handshake.
+        reason: String,
+    },
+    /// The CA file given to pin the issuer's TLS certificate cannot be used.
+    #[error("CA file {path}: {reason}")]
+    CaFile {
+        /// The file.
+        path: PathBuf,
+        /// Why it cannot be used.
+        reason: String,
+    },
     /// The issuer answered with an error.
     #[error("issuer answered {status} {code} for {url}: {message}")]
     Issuer {

@@ -82,6 +82,10 @@ enum Command {
         /// The enrollment token from `xiaoge-issuer gate add`.
         #[arg(long, value_name = "T")]
         token: String,
+        /// A private CA's certificate (PEM) to pin for the issuer's HTTPS: kept in the gate's
+        /// state and, from now on, the only CA trusted (otherwise Mozilla's roots are).
+        #[arg(long, value_name = "PEM")]
+        ca_file: Option<PathBuf>,
         #[command(flatten)]
         timeout: Timeout,
     },
@@ -273,12 +277,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
             state,
             issuer,
             token,
+            ca_file,
             timeout,
         } => {
-            let gate = sync::enroll(
+            let gate = sync::enroll_with_ca(
                 &state.state,
                 &issuer,
                 &token,
+                ca_file.as_deref(),
                 Duration::from_secs(timeout.timeout),
                 clock::read().wall,
             )?;

@@ -64,6 +64,11 @@ const MIGRATIONS: &[&str] = &[
     CREATE INDEX entries_synced ON entries (synced_at) WHERE synced_at IS NOT NULL;
     CREATE UNIQUE INDEX entries_overrides ON entries (overrides) WHERE overrides IS NOT NULL;
 ",
+    // Issue 10: the CA file pinned at enrollment (PEM), the only roots trusted for the
+    // issuer's TLS certificate when set.
+    r"
+    ALTER TABLE enrollment ADD COLUMN issuer_ca_pem TEXT;
+",
     // Issue 10: entries the issuer refused keep its reason and are never purged.
     r"
     ALTER TABLE entries ADD COLUMN upload_error TEXT;
@@ -107,6 +112,9 @@ pub struct Enrollment {
     pub issuer_url: String,
     /// The issuer's name (`iss`).
     pub issuer_name: String,
+    /// The CA certificates (PEM) pinned with `enroll --ca-file`: when set, the only roots
+    /// trusted for the issuer's TLS certificate; when not, Mozilla's roots are.
+    pub issuer_ca_pem: Option<String>,
     /// The pinned root public key.
     pub root_public_key: Vec<u8>,
     /// The gate's secret key seed.
@@ -219,8 +227,8 @@ impl Store {
         self.conn
             .execute(
                 "INSERT INTO enrollment (id, gate_id, gate_name, site_id, site_name, issuer_url,
-                     issuer_name, root_public_key, gate_seed, enrolled_at)
-                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                     issuer_name, root_public_key, gate_seed, enrolled_at, issuer_ca_pem)
+                 VALUES (1, ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
                     e.gate_id,
                     e.gate_name,
@@ -230,7 +238,8 @@ impl Store {
                     e.issuer_name,
                     e.root_public_key,
                     e.gate_seed.to_vec(),
-                    e.enrolled_at.0
+                    e.enrolled_at.0,
+                    e.issuer_ca_pem
                 ],
             )
             .map_err(|err| match err {
@@ -250,7 +259,7 @@ impl Store {
             .conn
             .query_row(
                 "SELECT gate_id, gate_name, site_id, site_name, issuer_url, issuer_name,
-                        root_public_key, gate_seed, enrolled_at
+                        root_public_key, gate_seed, enrolled_at, issuer_ca_pem
                  FROM enrollment WHERE id = 1",
                 [],
                 |r| {
@@ -264,12 +273,13 @@ impl Store {
                         r.get::<_, Vec<u8>>(6)?,
                         r.get::<_, Vec<u8>>(7)?,
                         r.get::<_, i64>(8)?,
+                        r.get::<_, Option<String>>(9)?,
                     ))
                 },
             )
             .optional()?;
         row.map(
-            |(gate_id, gate_name, site, site_name, issuer_url, issuer_name, root, seed, at)| {
+            |(gate_id, gate_name, site, site_name, issuer_url, issuer_name, root, seed, at, ca)| {
                 Ok(Enrollment {
                     gate_id,
                     gate_name,
@@ -277,6 +287,7 @@ impl Store {
                     site_name,
                     issuer_url,
                     issuer_name,
+                    issuer_ca_pem: ca,
                     root_public_key: root,
                     gate_seed: seed
                         .try_into()

@@ -10,6 +10,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use serde::Serialize;
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use xiaoge_pass::api::{
     EnrollRequest, EnrollResponse, ErrorBody, UploadOutcome, UploadRequest, UploadResponse,
 };
@@ -77,20 +78,51 @@ struct Signer<'a> {
 struct Client {
     agent: ureq::Agent,
     base: String,
+    /// Whether a CA file is pinned (only then are Mozilla's roots not trusted).
+    pinned: bool,
 }
 
 impl Client {
-    fn new(base: &str, timeout: Duration) -> Self {
+    /// A client trusting `ca` (parsed CA certificates) for the issuer's TLS certificate,
+    /// or Mozilla's roots when `None`.
+    fn new(base: &str, ca: Option<Vec<Certificate<'static>>>, timeout: Duration) -> Self {
+        let pinned = ca.is_some();
+        let roots = ca.map_or(RootCerts::WebPki, RootCerts::from);
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .timeout_global(Some(timeout))
             .user_agent(concat!("xiaoge-gate/", env!("CARGO_PKG_VERSION")))
+            .tls_config(
+                TlsConfig::builder()
+                    .provider(TlsProvider::Rustls)
+                    .root_certs(roots)
+                    .build(),
+            )
+            // A pinned CA means nothing if a redirect could take the gate to plain HTTP.
+            .https_only(pinned)
             .build()
             .new_agent();
         Self {
             agent,
             base: base.trim_end_matches('/').to_owned(),
+            pinned,
         }
+    }
+
+    /// The client for an enrolled gate: its issuer, trusting the CA pinned at enrollment.
+    fn for_enrollment(enrollment: &Enrollment, timeout: Duration) -> Result<Self> {
+        let ca = enrollment
+            .issuer_ca_pem
+            .as_deref()
+            .map(|pem| {
+                parse_ca(pem).map_err(|reason| {
+                    GateError::Corrupt(format!(
+                        "the CA certificates pinned at enrollment: {reason}"
+                    ))
+                })
+            })
+            .transpose()?;
+        Ok(Self::new(&enrollment.issuer_url, ca, timeout))
     }
 
     fn url(&self, path: &str) -> String {
@@ -98,6 +130,12 @@ impl Client {
     }
 
     fn network(&self, path: &str, e: &ureq::Error) -> GateError {
+        if let Some(reason) = tls_refusal(e, self.pinned) {
+            return GateError::Tls {
+                url: self.url(path),
+                reason,
+            };
+        }
         GateError::Network {
             url: self.url(path),
             reason: e.to_string(),
@@ -222,6 +260,80 @@ impl Client {
     }
 }
 
+/// The rustls error inside a ureq error: ureq returns handshake failures wrapped in I/O
+/// errors, and configuration failures as its own variant.
+fn rustls_error(e: &ureq::Error) -> Option<&rustls::Error> {
+    match e {
+        ureq::Error::Rustls(r) => Some(r),
+        ureq::Error::Io(io) => io.get_ref()?.downcast_ref::<rustls::Error>(),
+        _ => None,
+    }
+}
+
+/// Why a TLS handshake with the issuer failed, in words an operator can act on; `None` when
+/// `e` is not about TLS (then it is an ordinary network error).
+fn tls_refusal(e: &ureq::Error, pinned: bool) -> Option<String> {
+    use rustls::CertificateError as C;
+    if let ureq::Error::Tls(what) = e {
+        return Some(format!("TLS failed before the handshake: {what}"));
+    }
+    let r = rustls_error(e)?;
+    let plain = match r {
+        rustls::Error::InvalidCertificate(c) => match c {
+            C::UnknownIssuer | C::BadSignature | C::UnhandledCriticalExtension => {
+                if pinned {
+                    "the certificate is not signed by the CA pinned at enrollment (--ca-file)"
+                } else {
+                    "the certificate is not signed by a CA this gate trusts (Mozilla's roots); \
+                     for a private CA, enroll with --ca-file"
+                }
+            }
+            C::NotValidForName | C::NotValidForNameContext { .. } => {
+                "the certificate is not valid for the URL's host name"
+            }
+            C::Expired | C::ExpiredContext { .. } => "the certificate has expired",
+            C::NotValidYet | C::NotValidYetContext { .. } => {
+                "the certificate is not valid yet (is the gate's clock right?)"
+            }
+            C::Revoked => "the certificate is revoked",
+            _ => "the certificate is invalid",
+        },
+        rustls::Error::InvalidMessage(_) | rustls::Error::InappropriateMessage { .. } => {
+            "the server did not answer in TLS (is it plain http:// at an https:// URL?)"
+        }
+        rustls::Error::NoCertificatesPresented => "the server presented no certificate",
+        rustls::Error::AlertReceived(_) => "the server ended the TLS handshake",
+        _ => "the TLS handshake failed",
+    };
+    Some(format!("{plain} ({r})"))
+}
+
+/// Reads PEM text into the CA certificates it holds, each checked to be usable as a trust
+/// anchor, so that a wrong file is refused at enrollment rather than at every sync.
+fn parse_ca(pem: &str) -> std::result::Result<Vec<Certificate<'static>>, String> {
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(pem.as_bytes()) {
+        match item.map_err(|e| format!("not readable as PEM: {e}"))? {
+            PemItem::Certificate(c) => certs.push(c),
+            PemItem::PrivateKey(_) => {
+                return Err("holds a private key: give only the CA's certificate".into());
+            }
+            // Other blocks (CRLs, CSRs) are no roots; a file that holds nothing but them
+            // is refused below for holding no certificate.
+            _ => {}
+        }
+    }
+    if certs.is_empty() {
+        return Err("holds no PEM CERTIFICATE block".into());
+    }
+    for (i, cert) in certs.iter().enumerate() {
+        rustls::RootCertStore::empty()
+            .add(rustls::pki_types::CertificateDer::from(cert.der()))
+            .map_err(|e| format!("certificate {} is not a usable CA certificate: {e}", i + 1))?;
+    }
+    Ok(certs)
+}
+
 fn random_bytes<const N: usize>() -> Result<[u8; N]> {
     let mut out = [0u8; N];
     getrandom::fill(&mut out).map_err(|e| GateError::Random(e.to_string()))?;
@@ -229,10 +341,26 @@ fn random_bytes<const N: usize>() -> Result<[u8; N]> {
 }
 
 /// Enrolls a new gate in `dir` with the issuer at `issuer_url`, then syncs its lists.
+/// The issuer's TLS certificate, for an `https://` URL, is checked against Mozilla's roots.
 pub fn enroll(
     dir: &Path,
     issuer_url: &str,
     token: &str,
+    timeout: Duration,
+    now: UnixTime,
+) -> Result<Gate> {
+    enroll_with_ca(dir, issuer_url, token, None, timeout, now)
+}
+
+/// Enrolls like [`enroll`], pinning the CA certificates in the PEM file `ca_file` when
+/// given: they are kept in the gate's state and, for this and every later sync, are the only
+/// roots trusted for the issuer's TLS certificate (a private PKI). This is on top of the
+/// root-key fingerprint in the token, which authenticates the lists whatever TLS says.
+pub fn enroll_with_ca(
+    dir: &Path,
+    issuer_url: &str,
+    token: &str,
+    ca_file: Option<&Path>,
     timeout: Duration,
     now: UnixTime,
 ) -> Result<Gate> {
@@ -242,8 +370,15 @@ pub fn enroll(
     if dir.join(crate::gate::DB_FILE).exists() {
         return Err(GateError::AlreadyEnrolled);
     }
+    let ca = ca_file
+        .map(|path| read_ca_file(path, issuer_url))
+        .transpose()?;
     let key = KeyPair::from_seed(random_bytes()?);
-    let client = Client::new(issuer_url, timeout);
+    let client = Client::new(
+        issuer_url,
+        ca.as_ref().map(|(_, certs)| certs.clone()),
+        timeout,
+    );
     let body = client.post_json(
         "/v1/gates/enroll",
         &EnrollRequest {
@@ -277,6 +412,7 @@ pub fn enroll(
         site_name: response.site_name,
         issuer_url: client.base.clone(),
         issuer_name: response.issuer,
+        issuer_ca_pem: ca.map(|(pem, _)| pem),
         root_public_key: root_bytes,
         gate_seed: key.seed(),
         enrolled_at: now,
@@ -287,13 +423,29 @@ pub fn enroll(
     Ok(gate)
 }
 
+/// Reads and checks the CA file to pin for `issuer_url`: its PEM text and certificates.
+fn read_ca_file(path: &Path, issuer_url: &str) -> Result<(String, Vec<Certificate<'static>>)> {
+    let refuse = |reason: String| GateError::CaFile {
+        path: path.to_owned(),
+        reason,
+    };
+    if !issuer_url.starts_with("https://") {
+        return Err(refuse(format!(
+            "a CA file pins the issuer's TLS certificate, but {issuer_url} is not an https:// URL"
+        )));
+    }
+    let pem = std::fs::read_to_string(path).map_err(|e| refuse(e.to_string()))?;
+    let certs = parse_ca(&pem).map_err(refuse)?;
+    Ok((pem, certs))
+}
+
 /// Pushes every un-synced entry, then pulls the lists and the issuer's time.
 ///
 /// The upload goes first so that entries leave the gate even when a list fails to verify.
 /// An error stops the sync at that step; what was done before it stays done.
 pub fn sync(gate: &mut Gate, timeout: Duration, now: UnixTime) -> Result<SyncReport> {
     let enrollment = gate.enrollment().clone();
-    let client = Client::new(&enrollment.issuer_url, timeout);
+    let client = Client::for_enrollment(&enrollment, timeout)?;
     let key = KeyPair::from_seed(enrollment.gate_seed);
     let signer = Signer {
         gate: enrollment.gate_id,
@@ -680,6 +832,39 @@ impl Drop for Worker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A self-signed P-256 CA certificate (openssl), only ever parsed here.
+    const TEST_CA: &str = "-----BEGIN CERTIFICATE-----\nMIIBnjCCAUSgAwIBAgIUTb/xwktGIe64Bk6zMPw+GPKnLYwwCgYIKoZIzj0EAwIw\nHjEcMBoGA1UEAwwTeGlhb2dlIHVuaXQtdGVzdCBDQTAeFw0yNjEyMDEyMTQ3NDJa\nFw0zNjExMjgyMTQ3NDJaMB4xHDAaBgNVBAMME3hpYW9nZSB1bml0LXRlc3QgQ0Ew\nWTATBgcqhkjOPQIBBggqhkjOPQMBBwNCAATwLDhOg/Ggq0jilVKCicLAqOvjwdgE\n7EMO+cf4on9Ka91a4YM2Di+iKylc2fh3z9DHj1f61/UFobrZe/C4xu9Ho2AwXjAd\nBgNVHQ4EFgQUQlSJ/TlkiDdSiL/iSqq+Mk0m+TkwHwYDVR0jBBgwFoAUQlSJ/Tlk\niDdSiL/iSqq+Mk0m+TkwDwYDVR0TAQH/BAUwAwEB/zALBgNVHQ8EBAMCAgQwCgYI\nKoZIzj0EAwIDSAAwRQIhAPjnpRrDSvzIJGjq6GUC8t5BWBwlHorZ2mmWsBgMcB5o\nAiA+M3XuQhZ58ANqYoXnJfvFzkZwl8lirLpRBlyjAqESqA==\n-----END CERTIFICATE-----\n";
+
+    #[test]
+    fn a_ca_file_must_hold_a_ca_certificate_and_no_key() {
+        assert_eq!(parse_ca(TEST_CA).unwrap().len(), 1);
+        assert!(
+            parse_ca("not PEM at all\n")
+                .unwrap_err()
+                .contains("CERTIFICATE")
+        );
+        let with_key = format!(
+            "{TEST_CA}-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n"
+        );
+        assert!(parse_ca(&with_key).unwrap_err().contains("private key"));
+    }
+
+    #[test]
+    fn rustls_refusals_say_what_was_wrong_and_other_errors_stay_network_errors() {
+        let unknown = || rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer);
+        let pinned = tls_refusal(&ureq::Error::Rustls(unknown()), true).unwrap();
+        assert!(pinned.contains("pinned at enrollment"), "{pinned}");
+        // Handshake failures arrive wrapped in an I/O error.
+        let wrapped = ureq::Error::Io(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            unknown(),
+        ));
+        let public = tls_refusal(&wrapped, false).unwrap();
+        assert!(public.contains("--ca-file"), "{public}");
+        let refused = ureq::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(tls_refusal(&refused, true).is_none());
+    }
 
     #[test]
     fn windows_may_run_past_midnight() {

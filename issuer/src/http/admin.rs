@@ -1,5 +1,6 @@
 //! Routes for operators and properties, authenticated by an admin token: platforms, sites
-//! with their guides, gates, bans, complaints, and the regulator's figures.
+//! with their guides, gates, bans, complaints, the regulator's figures, and cutting off
+//! credentials (gates, platform keys, admin tokens, sessions) with the audit log.
 
 use std::sync::Arc;
 
@@ -9,16 +10,16 @@ use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
-use xiaoge_pass::{RiderId, SiteId};
+use axum::routing::{delete, get, post};
+use xiaoge_pass::{RiderId, SiteId, UnixTime};
 
 use super::{ApiError, ApiResult, PathId, bearer, blocking, json, now, parse_json};
 use crate::error::IssuerError;
 use crate::model::{
-    CloseHelpRequest, GateCreated, NewBan, NewGate, NewPlatform, PlatformCreated, RiderComplaint,
-    SiteInput,
+    Actor, CloseHelpRequest, NewBan, NewGate, NewPlatform, PlatformCreated, ReplaceGate,
+    RevokePlatformKey, Revoked, RiderComplaint, RotatePlatformKey, SiteInput,
 };
-use crate::service::Issuer;
+use crate::service::{DEFAULT_OVERLAP_HOURS, DEFAULT_TOKEN_DAYS, Issuer};
 
 pub(super) fn routes() -> Router<Arc<Issuer>> {
     Router::new()
@@ -38,19 +39,43 @@ pub(super) fn routes() -> Router<Arc<Issuer>> {
             axum::routing::post(close_help_request),
         )
         .route("/v1/stats", get(stats))
+        .route("/v1/admin/gates/{gate_id}/revoke", post(revoke_gate))
+        .route("/v1/admin/gates/{gate_id}/replace", post(replace_gate))
+        .route("/v1/admin/platforms/{platform}/keys", get(platform_keys))
+        .route(
+            "/v1/admin/platforms/{platform}/keys/rotate",
+            post(rotate_platform_key),
+        )
+        .route(
+            "/v1/admin/platforms/{platform}/keys/revoke",
+            post(revoke_platform_keys),
+        )
+        .route("/v1/admin/admin-tokens", get(admin_tokens))
+        .route(
+            "/v1/admin/admin-tokens/{token_id}/revoke",
+            post(revoke_admin_token),
+        )
+        .route("/v1/admin/sessions", get(sessions))
+        .route("/v1/admin/sessions/{session_id}/end", post(end_session))
+        .route(
+            "/v1/admin/riders/{rider_id}/sessions/end",
+            post(end_rider_sessions),
+        )
+        .route("/v1/admin/audit", get(audit))
 }
 
-/// A request made with the regulator's admin token; holds the token's name.
-pub(super) struct Admin(String);
+/// A request made with the regulator's admin token; holds who it is for the audit log, and
+/// the token's name.
+pub(super) struct Admin(Actor, String);
 
 impl FromRequestParts<Arc<Issuer>> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, issuer: &Arc<Issuer>) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers)?;
-        let name = blocking(issuer, move |i| i.authenticate_admin(&token)).await?;
-        tracing::debug!(admin = %name, "admin request");
-        Ok(Admin(name))
+        let (actor, name) = blocking(issuer, move |i| i.authenticate_admin_actor(&token)).await?;
+        tracing::debug!(admin = %name, %actor, "admin request");
+        Ok(Admin(actor, name))
     }
 }
 
@@ -64,13 +89,13 @@ async fn platforms(State(issuer): State<Arc<Issuer>>, _: Admin) -> ApiResult<Res
 
 async fn add_platform(
     State(issuer): State<Arc<Issuer>>,
-    _: Admin,
+    Admin(actor, _): Admin,
     body: Bytes,
 ) -> ApiResult<Response> {
     let new: NewPlatform = parse_json(&body).map_err(ApiError::from)?;
     let (id, api_key) = blocking(&issuer, {
         let name = new.name.clone();
-        move |i| i.add_platform(&name, now())
+        move |i| i.add_platform_by(actor, &name, now())
     })
     .await?;
     Ok(created(json(&PlatformCreated {
@@ -126,14 +151,17 @@ async fn gates(
 
 async fn add_gate(
     State(issuer): State<Arc<Issuer>>,
-    _: Admin,
+    Admin(actor, _): Admin,
     Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let new: NewGate = parse_json(&body).map_err(ApiError::from)?;
-    let (gate_id, token) =
-        blocking(&issuer, move |i| i.add_gate(SiteId(id), &new.name, now())).await?;
-    Ok(created(json(&GateCreated { gate_id, token })))
+    let days = new.token_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    let gate = blocking(&issuer, move |i| {
+        i.add_gate_by(actor, SiteId(id), &new.name, days, now())
+    })
+    .await?;
+    Ok(created(json(&gate)))
 }
 
 async fn bans(
@@ -208,7 +236,7 @@ async fn help_requests(
 
 async fn close_help_request(
     State(issuer): State<Arc<Issuer>>,
-    Admin(name): Admin,
+    Admin(_, name): Admin,
     Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
@@ -219,5 +247,152 @@ async fn close_help_request(
             i.close_help_request(id, &close.resolution, &by, now())
         })
         .await?,
+    ))
+}
+
+/// A body that may be empty: an empty body means every field's default.
+fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> ApiResult<T> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    parse_json(body).map_err(ApiError::from)
+}
+
+async fn revoke_gate(
+    State(issuer): State<Arc<Issuer>>,
+    Admin(actor, _): Admin,
+    Path(PathId(gate)): Path<PathId>,
+) -> ApiResult<Response> {
+    blocking(&issuer, move |i| i.revoke_gate(actor, gate, now())).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn replace_gate(
+    State(issuer): State<Arc<Issuer>>,
+    Admin(actor, _): Admin,
+    Path(PathId(gate)): Path<PathId>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let replace: ReplaceGate = optional_json(&body)?;
+    let days = replace.token_days.unwrap_or(DEFAULT_TOKEN_DAYS);
+    Ok(created(json(
+        &blocking(&issuer, move |i| i.replace_gate(actor, gate, days, now())).await?,
+    )))
+}
+
+async fn platform_keys(
+    State(issuer): State<Arc<Issuer>>,
+    _: Admin,
+    Path(platform): Path<String>,
+) -> ApiResult<Response> {
+    Ok(json(
+        &blocking(&issuer, move |i| i.platform_keys(&platform)).await?,
+    ))
+}
+
+async fn rotate_platform_key(
+    State(issuer): State<Arc<Issuer>>,
+    Admin(actor, _): Admin,
+    Path(platform): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let rotate: RotatePlatformKey = optional_json(&body)?;
+    let hours = rotate.overlap_hours.unwrap_or(DEFAULT_OVERLAP_HOURS);
+    Ok(created(json(
+        &blocking(&issuer, move |i| {
+            i.rotate_platform_key(actor, &platform, hours, now())
+        })
+        .await?,
+    )))
+}
+
+async fn revoke_platform_keys(
+    State(issuer): State<Arc<Issuer>>,
+    Admin(actor, _): Admin,
+    Path(platform): Path<String>,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let revoke: RevokePlatformKey = optional_json(&body)?;
+    let revoked = blocking(&issuer, move |i| {
+        i.revoke_platform_keys(actor, &platform, revoke.key_id, now())
+    })
+    .await?;
+    Ok(json(&Revoked { revoked }))
+}
+
+async fn admin_tokens(State(issuer): State<Arc<Issuer>>, _: Admin) -> ApiResult<Response> {
+    Ok(json(&blocking(&issuer, Issuer::admin_tokens).await?))
+}
+
+async fn revoke_admin_token(
+    State(issuer): State<Arc<Issuer>>,
+    Admin(actor, _): Admin,
+    Path(PathId(token)): Path<PathId>,
+) -> ApiResult<Response> {
+    let sessions = blocking(&issuer, move |i| i.revoke_admin_token(actor, token, now())).await?;
+    Ok(json(&serde_json::json!({ "sessions_ended": sessions })))
+}
+
+#[derive(serde::Deserialize)]
+struct SessionQuery {
+    /// Only this rider's sessions.
+    rider: Option<String>,
+    /// Only the dashboard sessions of this admin token.
+    admin_token: Option<u64>,
+}
+
+fn rider_id(text: &str) -> ApiResult<RiderId> {
+    text.parse().map_err(|e: xiaoge_pass::FormatError| {
+        ApiError::from(IssuerError::Invalid(format!("rider id {text:?}: {e}")))
+    })
+}
+
+async fn sessions(
+    State(issuer): State<Arc<Issuer>>,
+    _: Admin,
+    Query(query): Query<SessionQuery>,
+) -> ApiResult<Response> {
+    let rider = query.rider.as_deref().map(rider_id).transpose()?;
+    Ok(json(
+        &blocking(&issuer, move |i| {
+            i.live_sessions(rider.as_ref(), query.admin_token, now())
+        })
+        .await?,
+    ))
+}
+
+async fn end_session(
+    State(issuer): State<Arc<Issuer>>,
+    Admin(actor, _): Admin,
+    Path(id): Path<String>,
+) -> ApiResult<Response> {
+    blocking(&issuer, move |i| i.end_session_by_id(actor, &id, now())).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+async fn end_rider_sessions(
+    State(issuer): State<Arc<Issuer>>,
+    Admin(actor, _): Admin,
+    Path(rider): Path<String>,
+) -> ApiResult<Response> {
+    let rider = rider_id(&rider)?;
+    let ended = blocking(&issuer, move |i| i.end_rider_sessions(actor, &rider, now())).await?;
+    Ok(json(&serde_json::json!({ "sessions_ended": ended })))
+}
+
+#[derive(serde::Deserialize)]
+struct AuditQuery {
+    /// Only actions at or after this Unix time.
+    #[serde(default)]
+    since: i64,
+}
+
+async fn audit(
+    State(issuer): State<Arc<Issuer>>,
+    _: Admin,
+    Query(query): Query<AuditQuery>,
+) -> ApiResult<Response> {
+    Ok(json(
+        &blocking(&issuer, move |i| i.audit_log(UnixTime(query.since))).await?,
     ))
 }

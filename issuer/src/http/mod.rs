@@ -13,6 +13,7 @@ pub mod pages;
 mod platform;
 mod public;
 mod rider;
+pub mod tls;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -77,6 +78,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/v1/admin/help-requests"),
     ("POST", "/v1/admin/help-requests/{help_id}/close"),
     ("GET", "/v1/stats"),
+    ("POST", "/v1/admin/gates/{gate_id}/revoke"),
+    ("POST", "/v1/admin/gates/{gate_id}/replace"),
+    ("GET", "/v1/admin/platforms/{platform}/keys"),
+    ("POST", "/v1/admin/platforms/{platform}/keys/rotate"),
+    ("POST", "/v1/admin/platforms/{platform}/keys/revoke"),
+    ("GET", "/v1/admin/admin-tokens"),
+    ("POST", "/v1/admin/admin-tokens/{token_id}/revoke"),
+    ("GET", "/v1/admin/sessions"),
+    ("POST", "/v1/admin/sessions/{session_id}/end"),
+    ("POST", "/v1/admin/riders/{rider_id}/sessions/end"),
+    ("GET", "/v1/admin/audit"),
 ];
 
 /// The issuer's router, ready to serve or to call in tests without a socket.
@@ -187,6 +199,20 @@ impl From<IssuerError> for ApiError {
             IssuerError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
             IssuerError::UnknownToken => (StatusCode::UNAUTHORIZED, "unknown_token"),
             IssuerError::GateAuth(_) => (StatusCode::UNAUTHORIZED, "gate_auth_failed"),
+            IssuerError::GateRevoked { .. } => (StatusCode::UNAUTHORIZED, "gate_revoked"),
+            IssuerError::EnrollmentTokenExpired { .. } => {
+                (StatusCode::UNAUTHORIZED, "enrollment_token_expired")
+            }
+            IssuerError::PlatformKeyExpired { .. } => {
+                (StatusCode::UNAUTHORIZED, "platform_key_expired")
+            }
+            IssuerError::PlatformKeyRevoked { .. } => {
+                (StatusCode::UNAUTHORIZED, "platform_key_revoked")
+            }
+            IssuerError::AdminTokenRevoked { .. } => {
+                (StatusCode::UNAUTHORIZED, "admin_token_revoked")
+            }
+            IssuerError::SessionEnded { .. } => (StatusCode::UNAUTHORIZED, "session_ended"),
             IssuerError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             IssuerError::NoSigningKey(_) => (StatusCode::SERVICE_UNAVAILABLE, "no_signing_key"),
             // The issuer's capacity, not the caller's mistake: retrying will not help.

@@ -39,7 +39,7 @@ impl FromRequestParts<Arc<Issuer>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, issuer: &Arc<Issuer>) -> Result<Self, ApiError> {
         let key = bearer(&parts.headers)?;
-        blocking(issuer, move |i| i.authenticate_platform(&key))
+        blocking(issuer, move |i| i.authenticate_platform(&key, now()))
             .await
             .map(Caller)
     }

@@ -103,10 +103,11 @@ impl Issuer {
     /// Trades an admin token for a dashboard session; returns the session token and the
     /// admin token's name.
     pub fn start_admin_session(&self, admin_token: &str, now: UnixTime) -> Result<(String, Admin)> {
-        let admin = self.admin_of(admin_token)?;
+        let (token_id, admin) = self.admin_token_of(admin_token)?;
         let session = format!("xgd_{}", secrets::secret_hex()?);
         self.store.insert_admin_session(
             &secrets::secret_hash(&session),
+            token_id,
             &admin,
             now,
             now.plus(ADMIN_SESSION_TTL),
@@ -114,13 +115,19 @@ impl Issuer {
         Ok((session, admin))
     }
 
-    /// The holder of a live dashboard session.
+    /// The holder of a live dashboard session; one the operator ended (or whose token was
+    /// revoked) is refused with [`IssuerError::SessionEnded`].
     pub fn admin_session(&self, session_token: &str, now: UnixTime) -> Result<Admin> {
-        self.store
-            .admin_session(&secrets::secret_hash(session_token), now)?
-            .ok_or(IssuerError::Unauthorized(
+        let hash = secrets::secret_hash(session_token);
+        if let Some(admin) = self.store.admin_session(&hash, now)? {
+            return Ok(admin);
+        }
+        match self.store.admin_session_ended_at(&hash)? {
+            Some(at) => Err(IssuerError::SessionEnded { at: at.0 }),
+            None => Err(IssuerError::Unauthorized(
                 "dashboard session is unknown or expired",
-            ))
+            )),
+        }
     }
 
     /// Ends a dashboard session.

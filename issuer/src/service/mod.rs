@@ -7,6 +7,7 @@
 //! in the database on every use).
 
 pub mod calendar;
+mod credentials;
 mod demo_city;
 mod entries;
 mod help;
@@ -27,6 +28,9 @@ use xiaoge_pass::gate_auth;
 use xiaoge_pass::keys::VerifyingKey;
 use xiaoge_pass::{KeyId, KeyPair, SiteId, UnixTime};
 
+pub use credentials::{
+    DEFAULT_OVERLAP_HOURS, DEFAULT_TOKEN_DAYS, MAX_OVERLAP_HOURS, MAX_TOKEN_DAYS,
+};
 pub use demo_city::DemoCity;
 pub use entries::{DayFigures, Stats, Targets};
 pub use help::{ADMIN_SESSION_TTL, Dashboard, HELP_NOTE_MAX};
@@ -35,9 +39,9 @@ pub use sites::{BundleFetch, GateRequestAuth};
 
 use crate::error::{IssuerError, Result};
 use crate::keyfile;
-use crate::model::Admin;
+use crate::model::{Actor, Admin};
 use crate::secrets;
-use crate::store::{META_ISSUER, META_PUBLIC_URL, Store};
+use crate::store::{Audit, META_ISSUER, META_PUBLIC_URL, Store};
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "issuer.db";
@@ -197,44 +201,100 @@ impl Issuer {
     /// Adds the regulator's admin token, for the HTTP API and the dashboard of every site;
     /// returns it (shown only this once).
     pub fn add_admin_token(&self, name: &str, now: UnixTime) -> Result<String> {
-        self.insert_admin_token(name, None, now)
+        self.insert_admin_token(Actor::Cli, name, None, now)
+            .map(|(_, token)| token)
     }
 
     /// Adds a property's token: it opens the dashboard of `site` only (that site's help
     /// requests), never the admin API. Returns it (shown only this once).
     pub fn add_site_token(&self, name: &str, site: SiteId, now: UnixTime) -> Result<String> {
         self.site(site)?;
-        self.insert_admin_token(name, Some(site), now)
+        self.insert_admin_token(Actor::Cli, name, Some(site), now)
+            .map(|(_, token)| token)
     }
 
-    fn insert_admin_token(
+    /// Adds an admin token as `actor`, for every site or for `site`; returns its id and the
+    /// token (shown only this once). The audit log records who made it.
+    pub fn insert_admin_token(
         &self,
+        actor: Actor,
         name: &str,
         site: Option<SiteId>,
         now: UnixTime,
-    ) -> Result<String> {
+    ) -> Result<(u64, String)> {
         validate_text("token name", name, 100)?;
+        if let Some(site) = site {
+            self.site(site)?;
+        }
         let token = format!("xga_{}", secrets::secret_hex()?);
-        self.store
-            .insert_admin_token(name, site, &secrets::secret_hash(&token), now)?;
-        Ok(token)
+        let scope = site.map_or_else(|| "regulator".to_owned(), |s| format!("site {s}"));
+        let id = self.store.insert_admin_token(
+            name,
+            site,
+            &secrets::secret_hash(&token),
+            &audit(
+                actor,
+                "admin_token.add",
+                "",
+                format!("{name:?}, {scope}"),
+                now,
+            ),
+        )?;
+        Ok((id, token))
+    }
+
+    /// The id and holder of `token`, whether the regulator's or a property's; a revoked
+    /// token is refused with [`IssuerError::AdminTokenRevoked`].
+    pub fn admin_token_of(&self, token: &str) -> Result<(u64, Admin)> {
+        let found = self
+            .store
+            .admin_token(&secrets::secret_hash(token))?
+            .ok_or(IssuerError::Unauthorized("admin token is unknown"))?;
+        if let Some(at) = found.revoked_at {
+            return Err(IssuerError::AdminTokenRevoked {
+                token: found.id,
+                at: at.0,
+            });
+        }
+        Ok((found.id, found.admin))
     }
 
     /// The holder of `token`, whether the regulator's or a property's.
     pub fn admin_of(&self, token: &str) -> Result<Admin> {
-        self.store
-            .admin_token(&secrets::secret_hash(token))?
-            .ok_or(IssuerError::Unauthorized("admin token is unknown"))
+        self.admin_token_of(token).map(|(_, admin)| admin)
     }
 
     /// The name of the regulator's admin token `token`; a property's token is refused here.
     pub fn authenticate_admin(&self, token: &str) -> Result<String> {
-        match self.admin_of(token)? {
-            Admin { name, site: None } => Ok(name),
-            Admin { site: Some(_), .. } => Err(IssuerError::Unauthorized(
+        self.authenticate_admin_actor(token).map(|(_, name)| name)
+    }
+
+    /// Who the regulator's admin token `token` is, for the audit log, and its name; a
+    /// property's token is refused here.
+    pub fn authenticate_admin_actor(&self, token: &str) -> Result<(Actor, String)> {
+        match self.admin_token_of(token)? {
+            (id, Admin { name, site: None }) => Ok((Actor::AdminToken(id), name)),
+            (_, Admin { site: Some(_), .. }) => Err(IssuerError::Unauthorized(
                 "a property's token opens only its site's dashboard (/admin), not the admin API",
             )),
         }
+    }
+}
+
+/// An audit record of `action` on `target` by `actor` at `now`.
+fn audit(
+    actor: Actor,
+    action: &'static str,
+    target: impl Into<String>,
+    detail: impl Into<String>,
+    now: UnixTime,
+) -> Audit {
+    Audit {
+        actor: actor.to_string(),
+        action,
+        target: target.into(),
+        detail: detail.into(),
+        at: now,
     }
 }
 

@@ -6,11 +6,11 @@ use std::collections::HashSet;
 
 use xiaoge_pass::{RiderId, UnixTime};
 
-use super::{Issuer, mask_name, validate_text};
+use super::{Issuer, audit, mask_name, validate_text};
 use crate::error::{IssuerError, Result};
 use crate::model::{
-    ConductDay, LoginLink, MAX_ROSTER_ROWS, PlatformInfo, RiderInfo, RosterApplied, RosterResult,
-    RosterRow, RosterStatus, RowError,
+    Actor, ConductDay, LoginLink, MAX_ROSTER_ROWS, PlatformInfo, RiderInfo, RosterApplied,
+    RosterResult, RosterRow, RosterStatus, RowError,
 };
 use crate::secrets;
 use crate::store::{PlatformRow, RosterChange};
@@ -25,11 +25,24 @@ pub const MAX_CONDUCT_DAYS: i64 = 92;
 impl Issuer {
     /// Adds a platform; returns its id and its API key, shown only this once.
     pub fn add_platform(&self, name: &str, now: UnixTime) -> Result<(u64, String)> {
+        self.add_platform_by(Actor::Cli, name, now)
+    }
+
+    /// Adds a platform as `actor` (recorded in the audit log); returns its id and its API
+    /// key, shown only this once.
+    pub fn add_platform_by(
+        &self,
+        actor: Actor,
+        name: &str,
+        now: UnixTime,
+    ) -> Result<(u64, String)> {
         validate_text("platform name", name, xiaoge_pass::pass::PLATFORM_MAX_LEN)?;
         let api_key = format!("xgp_{}", secrets::secret_hex()?);
-        let id = self
-            .store
-            .insert_platform(name, &secrets::secret_hash(&api_key), now)?;
+        let id = self.store.insert_platform(
+            name,
+            &secrets::secret_hash(&api_key),
+            &audit(actor, "platform.add", "", format!("{name:?}"), now),
+        )?;
         Ok((id, api_key))
     }
 
@@ -38,11 +51,27 @@ impl Issuer {
         self.store.platforms()
     }
 
-    /// The platform whose API key this is.
-    pub fn authenticate_platform(&self, api_key: &str) -> Result<PlatformRow> {
-        self.store
+    /// The platform whose API key this is, if the key works at `now`: a key rotated out
+    /// works until its overlap ends ([`IssuerError::PlatformKeyExpired`] after), a revoked
+    /// one never ([`IssuerError::PlatformKeyRevoked`]).
+    pub fn authenticate_platform(&self, api_key: &str, now: UnixTime) -> Result<PlatformRow> {
+        let found = self
+            .store
             .platform_by_key(&secrets::secret_hash(api_key))?
-            .ok_or(IssuerError::Unauthorized("platform API key is unknown"))
+            .ok_or(IssuerError::Unauthorized("platform API key is unknown"))?;
+        if let Some(at) = found.revoked_at {
+            return Err(IssuerError::PlatformKeyRevoked {
+                key: found.key_id,
+                at: at.0,
+            });
+        }
+        if let Some(at) = found.expires_at.filter(|at| *at <= now) {
+            return Err(IssuerError::PlatformKeyExpired {
+                key: found.key_id,
+                at: at.0,
+            });
+        }
+        Ok(found.platform)
     }
 
     /// The platform with this id or name.

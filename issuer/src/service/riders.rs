@@ -207,9 +207,14 @@ impl Issuer {
 
     /// The rider of a live session.
     pub fn session(&self, session_token: &str, now: UnixTime) -> Result<SessionRider> {
-        self.store
-            .session(&secrets::secret_hash(session_token), now)?
-            .ok_or(IssuerError::Unauthorized("session is unknown or expired"))
+        let hash = secrets::secret_hash(session_token);
+        if let Some(session) = self.store.session(&hash, now)? {
+            return Ok(session);
+        }
+        match self.store.rider_session_ended_at(&hash)? {
+            Some(at) => Err(IssuerError::SessionEnded { at: at.0 }),
+            None => Err(IssuerError::Unauthorized("session is unknown or expired")),
+        }
     }
 
     /// Ends a session.

@@ -7,11 +7,11 @@ use xiaoge_pass::gate_auth::{self, EnrollmentToken};
 use xiaoge_pass::keys::{public_key_from_bytes, signature_valid};
 use xiaoge_pass::{RiderId, SiteBundle, SiteId, UnixTime};
 
-use super::{Issuer, SignedList, validate_text};
+use super::{DEFAULT_TOKEN_DAYS, Issuer, SignedList, audit, validate_text};
 use crate::error::{IssuerError, Result};
-use crate::model::{Ban, GateInfo, RiderComplaint, Site, SiteInput};
+use crate::model::{Actor, Ban, GateCreated, GateInfo, RiderComplaint, Site, SiteInput};
 use crate::secrets;
-use crate::store::GateRow;
+use crate::store::{Enrollment, GateRow};
 
 /// Most buildings in one site's guide.
 pub const MAX_BUILDINGS: usize = 500;
@@ -117,20 +117,57 @@ impl Issuer {
         self.store.sites()
     }
 
-    /// Adds a gate at `site`; returns its id and its one-time enrollment token.
+    /// Adds a gate at `site`; returns its id and its one-time enrollment token, which works
+    /// for [`DEFAULT_TOKEN_DAYS`].
     pub fn add_gate(&self, site: SiteId, name: &str, now: UnixTime) -> Result<(u64, String)> {
+        self.add_gate_by(Actor::Cli, site, name, DEFAULT_TOKEN_DAYS, now)
+            .map(|g| (g.gate_id, g.token))
+    }
+
+    /// Adds a gate at `site` as `actor` (recorded in the audit log); its one-time
+    /// enrollment token works for `token_days` days.
+    pub fn add_gate_by(
+        &self,
+        actor: Actor,
+        site: SiteId,
+        name: &str,
+        token_days: u32,
+        now: UnixTime,
+    ) -> Result<GateCreated> {
         validate_text("gate name", name, 200)?;
+        let expires_at = super::credentials::token_expiry(token_days, now)?;
         if !self.store.site_exists(site)? {
             return Err(not_found_site(site));
         }
+        let (token, hash) = self.new_enrollment_token()?;
+        let gate_id = self.store.insert_gate(
+            site,
+            name,
+            &hash,
+            expires_at,
+            &audit(
+                actor,
+                "gate.add",
+                "",
+                format!("{name:?} at site {site}; token expires at {expires_at}"),
+                now,
+            ),
+        )?;
+        Ok(GateCreated {
+            gate_id,
+            token,
+            token_expires_at: Some(expires_at),
+        })
+    }
+
+    /// A new enrollment token for this issuer, and the hash the store keeps of it.
+    pub(super) fn new_enrollment_token(&self) -> Result<(String, Vec<u8>)> {
         let token = EnrollmentToken {
             secret: secrets::secret_hex()?,
             root_fingerprint: self.root_fingerprint(),
         };
-        let id = self
-            .store
-            .insert_gate(site, name, &secrets::secret_hash(&token.secret), now)?;
-        Ok((id, token.to_string()))
+        let hash = secrets::secret_hash(&token.secret);
+        Ok((token.to_string(), hash))
     }
 
     /// The gates of a site, or of every site.
@@ -190,7 +227,8 @@ impl Issuer {
         self.rider(rider).map(drop)
     }
 
-    /// Trades a one-time enrollment token for a gate identity bound to the gate's key.
+    /// Trades a one-time enrollment token for a gate identity bound to the gate's key; an
+    /// expired token is refused with [`IssuerError::EnrollmentTokenExpired`].
     pub fn enroll(&self, request: &EnrollRequest, now: UnixTime) -> Result<EnrollResponse> {
         let token: EnrollmentToken = request
             .token
@@ -208,10 +246,29 @@ impl Issuer {
                     request.public_key
                 ))
             })?;
-        let gate = self
-            .store
-            .enroll_gate(&secrets::secret_hash(&token.secret), public.as_bytes(), now)?
-            .ok_or(IssuerError::UnknownToken)?;
+        // Who enrolls is the gate the token was for; the store fills in the actor and target
+        // once it knows which gate that is.
+        let record = audit(
+            Actor::Cli,
+            "gate.enroll",
+            "",
+            format!("key {}", &request.public_key),
+            now,
+        );
+        let gate = match self.store.enroll_gate(
+            &secrets::secret_hash(&token.secret),
+            public.as_bytes(),
+            &record,
+        )? {
+            Enrollment::Enrolled(gate) => gate,
+            Enrollment::Expired { gate, expired_at } => {
+                return Err(IssuerError::EnrollmentTokenExpired {
+                    gate,
+                    expired_at: expired_at.0,
+                });
+            }
+            Enrollment::Unknown => return Err(IssuerError::UnknownToken),
+        };
         let site = self.site(gate.site_id)?;
         Ok(EnrollResponse {
             gate_id: gate.id,
@@ -258,6 +315,14 @@ impl Issuer {
             .store
             .gate(gate_id)?
             .ok_or_else(|| refuse(format!("gate {gate_id} does not exist")))?;
+        // A cut-off gate has no key left to check against: whoever signs as it is refused,
+        // and told why, so that a tablet shows "revoked" rather than a signature problem.
+        if let (None, Some(at)) = (&gate.public_key, gate.revoked_at) {
+            return Err(IssuerError::GateRevoked {
+                gate: gate_id,
+                at: at.0,
+            });
+        }
         let public = gate
             .public_key
             .as_deref()
@@ -266,6 +331,19 @@ impl Issuer {
         let signature = hex::decode(auth.signature).unwrap_or_default();
         let input = gate_auth::signing_input(method, path_and_query, time, auth.nonce, body);
         if !signature_valid(&public, &input, &signature) {
+            // The tablet a replacement took over from: refused as revoked, so it says so.
+            let old_key = gate
+                .revoked_key
+                .as_deref()
+                .and_then(|k| public_key_from_bytes(k).ok());
+            if let (Some(old), Some(at)) = (old_key, gate.revoked_at)
+                && signature_valid(&old, &input, &signature)
+            {
+                return Err(IssuerError::GateRevoked {
+                    gate: gate_id,
+                    at: at.0,
+                });
+            }
             return Err(refuse(format!(
                 "signature does not verify with gate {gate_id}'s key"
             )));

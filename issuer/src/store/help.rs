@@ -159,10 +159,11 @@ impl Store {
         })
     }
 
-    /// Opens a dashboard session for an admin token's holder.
+    /// Opens a dashboard session for the holder of admin token `admin_token`.
     pub fn insert_admin_session(
         &self,
         token_hash: &[u8],
+        admin_token: u64,
         admin: &Admin,
         now: UnixTime,
         expires_at: UnixTime,
@@ -170,12 +171,15 @@ impl Store {
         self.write(|c| {
             c.execute("DELETE FROM admin_sessions WHERE expires_at <= ?1", [now.0])?;
             c.execute(
-                "INSERT INTO admin_sessions (token_hash, admin_name, site_id, expires_at)
-                 VALUES (?1, ?2, ?3, ?4)",
+                "INSERT INTO admin_sessions
+                     (token_hash, admin_token_id, admin_name, site_id, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![
                     token_hash,
+                    admin_token,
                     admin.name,
                     admin.site.map(|s| s.0),
+                    now.0,
                     expires_at.0
                 ],
             )?;
@@ -188,7 +192,7 @@ impl Store {
         self.read(|c| {
             Ok(c.prepare_cached(
                 "SELECT admin_name, site_id FROM admin_sessions
-                 WHERE token_hash = ?1 AND expires_at > ?2",
+                 WHERE token_hash = ?1 AND expires_at > ?2 AND ended_at IS NULL",
             )?
             .query_row(params![token_hash, now.0], |r| {
                 Ok(Admin {

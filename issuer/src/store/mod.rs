@@ -6,11 +6,13 @@
 //! a few more read at the same time (WAL lets readers run beside the writer), so minting
 //! codes never queues behind an upload.
 
+mod audit;
 mod entries;
 mod help;
 mod keys;
 mod platforms;
 mod riders;
+mod sessions;
 mod sites;
 
 use std::path::Path;
@@ -22,12 +24,13 @@ use rusqlite::{Connection, ErrorCode};
 use crate::error::{IssuerError, Result};
 use crate::sqlite;
 
+pub use audit::Audit;
 pub use entries::{CST_OFFSET, DayCount, StoredEntry};
 pub use help::HelpLimits;
 pub use keys::{SigningKeyRow, Withdrawal};
-pub use platforms::PlatformRow;
+pub use platforms::{PlatformKeyUse, PlatformRow};
 pub use riders::{RiderRow, RosterChange, SessionRider, StatusSnapshot};
-pub use sites::GateRow;
+pub use sites::{Enrollment, GateRow};
 
 /// Numbered schema migrations; the database records how many it has applied.
 const MIGRATIONS: &[&str] = &[
@@ -210,6 +213,50 @@ const MIGRATIONS: &[&str] = &[
     "
     ALTER TABLE riders ADD COLUMN regulator_status INTEGER NOT NULL DEFAULT 0;
     ",
+    // 10: every credential can be cut off (issue 10). A gate's key can be revoked, or
+    // replaced by a new one-time token for the same gate id (the key cut off is kept, so the
+    // old tablet is told `gate_revoked` even after a new one enrolled); enrollment tokens expire (those
+    // already out get three days from the upgrade). A platform holds several keys so that a
+    // rotation can overlap; the one it had becomes its first. Admin tokens can be revoked, and
+    // a dashboard session knows its token, so revoking the token ends its sessions: sessions
+    // from before this migration do not, so they are dropped (a 12-hour login is all that is
+    // lost). Ended sessions are kept until they expire, to answer `session_ended`. Each
+    // action is written to the audit log in the same transaction.
+    "
+    ALTER TABLE gates ADD COLUMN revoked_at INTEGER;
+    ALTER TABLE gates ADD COLUMN revoked_key BLOB;
+    ALTER TABLE gates ADD COLUMN token_expires_at INTEGER;
+    UPDATE gates SET token_expires_at = CAST(strftime('%s', 'now') AS INTEGER) + 3 * 86400
+        WHERE token_hash IS NOT NULL;
+    CREATE TABLE platform_keys (
+        id          INTEGER PRIMARY KEY,
+        platform_id INTEGER NOT NULL REFERENCES platforms(id),
+        key_hash    BLOB NOT NULL UNIQUE,
+        created_at  INTEGER NOT NULL,
+        expires_at  INTEGER,
+        revoked_at  INTEGER
+    );
+    CREATE INDEX platform_keys_platform ON platform_keys (platform_id);
+    INSERT INTO platform_keys (platform_id, key_hash, created_at)
+        SELECT id, api_key_hash, created_at FROM platforms;
+    ALTER TABLE admin_tokens ADD COLUMN revoked_at INTEGER;
+    DELETE FROM admin_sessions;
+    ALTER TABLE admin_sessions ADD COLUMN admin_token_id INTEGER REFERENCES admin_tokens(id);
+    ALTER TABLE admin_sessions ADD COLUMN created_at INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE admin_sessions ADD COLUMN ended_at INTEGER;
+    CREATE INDEX admin_sessions_token ON admin_sessions (admin_token_id);
+    ALTER TABLE rider_sessions ADD COLUMN ended_at INTEGER;
+    CREATE INDEX rider_sessions_rider ON rider_sessions (rider_id);
+    CREATE TABLE audit_log (
+        id     INTEGER PRIMARY KEY,
+        at     INTEGER NOT NULL,
+        actor  TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL
+    );
+    CREATE INDEX audit_log_at ON audit_log (at, id);
+    ",
 ];
 
 /// Reading connections beside the writer.
@@ -302,4 +349,49 @@ fn unique_to_conflict(e: rusqlite::Error, message: impl FnOnce() -> String) -> I
 /// Row ids start at 1 and only grow.
 fn row_id(conn: &Connection) -> u64 {
     u64::try_from(conn.last_insert_rowid()).unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    // Test code: a failed expectation should stop the test where it happened.
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+
+    use xiaoge_pass::UnixTime;
+
+    use super::*;
+
+    #[test]
+    fn migration_10_keeps_platform_keys_and_gives_pending_tokens_an_expiry() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("issuer.db");
+        sqlite::create_file(&path).unwrap();
+        {
+            let before = sqlite::open(&path, &MIGRATIONS[..MIGRATIONS.len() - 1]).unwrap();
+            before
+                .execute_batch(
+                    "INSERT INTO platforms (id, name, api_key_hash, created_at)
+                         VALUES (1, '美团', x'01', 100);
+                     INSERT INTO sites (id, name, created_at) VALUES (1, '翠苑', 100);
+                     INSERT INTO gates (id, site_id, name, token_hash, created_at)
+                         VALUES (1, 1, '东门', x'02', 100);
+                     INSERT INTO admin_sessions (token_hash, admin_name, expires_at)
+                         VALUES (x'03', 'ops', 9999999999);",
+                )
+                .unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let key = store.platform_by_key(&[1]).unwrap().expect("the old key");
+        assert_eq!(key.platform.name, "美团");
+        assert_eq!((key.expires_at, key.revoked_at), (None, None));
+        let gates = store.gates(None).unwrap();
+        let expires = gates[0].token_expires_at.expect("a pending token expires");
+        assert!(expires.0 > 1_700_000_000, "{expires:?}");
+        assert!(
+            store
+                .admin_session(&[3], UnixTime(1_000))
+                .unwrap()
+                .is_none(),
+            "sessions without a token id are dropped"
+        );
+    }
 }

@@ -1,11 +1,46 @@
-//! Platforms, their API keys, and admin tokens.
+//! Platforms, their API keys (several at once while a rotation overlaps), and admin tokens.
 
 use rusqlite::{OptionalExtension, params};
 use xiaoge_pass::{SiteId, UnixTime};
 
+use super::audit::{Audit, record};
 use super::{Store, row_id, unique_to_conflict};
 use crate::error::Result;
-use crate::model::{Admin, PlatformInfo};
+use crate::model::{Admin, AdminTokenInfo, PlatformInfo, PlatformKeyInfo};
+
+/// A platform API key as presented, with where it stands; the service judges it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PlatformKeyUse {
+    /// The platform it belongs to.
+    pub platform: PlatformRow,
+    /// The key's id.
+    pub key_id: u64,
+    /// When it stops working (the end of a rotation's overlap), if rotated out.
+    pub expires_at: Option<UnixTime>,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<UnixTime>,
+}
+
+/// An admin token as presented, with where it stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AdminTokenUse {
+    /// Its id.
+    pub id: u64,
+    /// Its holder.
+    pub admin: Admin,
+    /// When it was revoked, if it was.
+    pub revoked_at: Option<UnixTime>,
+}
+
+fn key_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlatformKeyInfo> {
+    Ok(PlatformKeyInfo {
+        id: r.get(0)?,
+        platform: r.get(1)?,
+        created_at: UnixTime(r.get(2)?),
+        expires_at: r.get::<_, Option<i64>>(3)?.map(UnixTime),
+        revoked_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
+    })
+}
 
 /// A platform.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -24,15 +59,103 @@ fn platform_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlatformRow> {
 }
 
 impl Store {
-    /// Adds a platform; its name must be new.
-    pub fn insert_platform(&self, name: &str, api_key_hash: &[u8], now: UnixTime) -> Result<u64> {
+    /// Adds a platform with its first API key; its name must be new. `audit` gets the new
+    /// platform as its target.
+    pub fn insert_platform(&self, name: &str, api_key_hash: &[u8], audit: &Audit) -> Result<u64> {
         self.write(|c| {
-            c.execute(
+            let tx = c.transaction()?;
+            tx.execute(
                 "INSERT INTO platforms (name, api_key_hash, created_at) VALUES (?1, ?2, ?3)",
-                params![name, api_key_hash, now.0],
+                params![name, api_key_hash, audit.at.0],
             )
             .map_err(|e| unique_to_conflict(e, || format!("platform {name:?} already exists")))?;
-            Ok(row_id(c))
+            let id = row_id(&tx);
+            tx.execute(
+                "INSERT INTO platform_keys (platform_id, key_hash, created_at) VALUES (?1, ?2, ?3)",
+                params![id, api_key_hash, audit.at.0],
+            )?;
+            record(
+                &tx,
+                &Audit {
+                    target: format!("platform:{id}"),
+                    ..audit.clone()
+                },
+            )?;
+            tx.commit()?;
+            Ok(id)
+        })
+    }
+
+    /// Adds a key to `platform` and makes every other live key of it stop at `old_until`
+    /// (or earlier, if a previous rotation set that). Returns the new key's id.
+    pub fn rotate_platform_key(
+        &self,
+        platform: u64,
+        key_hash: &[u8],
+        old_until: UnixTime,
+        audit: &Audit,
+    ) -> Result<u64> {
+        self.write(|c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE platform_keys SET expires_at = MIN(COALESCE(expires_at, ?2), ?2)
+                 WHERE platform_id = ?1 AND revoked_at IS NULL",
+                params![platform, old_until.0],
+            )?;
+            tx.execute(
+                "INSERT INTO platform_keys (platform_id, key_hash, created_at) VALUES (?1, ?2, ?3)",
+                params![platform, key_hash, audit.at.0],
+            )?;
+            let id = row_id(&tx);
+            record(
+                &tx,
+                &Audit {
+                    detail: format!("new key {id}; {}", audit.detail),
+                    ..audit.clone()
+                },
+            )?;
+            tx.commit()?;
+            Ok(id)
+        })
+    }
+
+    /// Revokes the live keys of `platform`, or only `key`; returns how many were revoked.
+    pub fn revoke_platform_keys(
+        &self,
+        platform: u64,
+        key: Option<u64>,
+        audit: &Audit,
+    ) -> Result<u64> {
+        self.write(|c| {
+            let tx = c.transaction()?;
+            let revoked = tx.execute(
+                "UPDATE platform_keys SET revoked_at = ?3
+                 WHERE platform_id = ?1 AND (?2 IS NULL OR id = ?2) AND revoked_at IS NULL",
+                params![platform, key, audit.at.0],
+            )?;
+            if revoked > 0 {
+                record(
+                    &tx,
+                    &Audit {
+                        detail: format!("{revoked} key(s) revoked"),
+                        ..audit.clone()
+                    },
+                )?;
+                tx.commit()?;
+            }
+            Ok(u64::try_from(revoked).unwrap_or(u64::MAX))
+        })
+    }
+
+    /// The keys of `platform`, oldest first, without their secrets.
+    pub fn platform_keys(&self, platform: u64) -> Result<Vec<PlatformKeyInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, platform_id, created_at, expires_at, revoked_at FROM platform_keys
+                 WHERE platform_id = ?1 ORDER BY id",
+            )?;
+            let rows = stmt.query_map([platform], key_info)?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 
@@ -49,14 +172,23 @@ impl Store {
         })
     }
 
-    /// The platform whose API key has this hash.
-    pub fn platform_by_key(&self, api_key_hash: &[u8]) -> Result<Option<PlatformRow>> {
+    /// The platform whose API key has this hash, with where the key stands.
+    pub fn platform_by_key(&self, api_key_hash: &[u8]) -> Result<Option<PlatformKeyUse>> {
         self.read(|c| {
-            Ok(
-                c.prepare_cached("SELECT id, name FROM platforms WHERE api_key_hash = ?1")?
-                    .query_row([api_key_hash], platform_row)
-                    .optional()?,
-            )
+            Ok(c.prepare_cached(
+                "SELECT p.id, p.name, k.id, k.expires_at, k.revoked_at
+                 FROM platform_keys k JOIN platforms p ON p.id = k.platform_id
+                 WHERE k.key_hash = ?1",
+            )?
+            .query_row([api_key_hash], |r| {
+                Ok(PlatformKeyUse {
+                    platform: platform_row(r)?,
+                    key_id: r.get(2)?,
+                    expires_at: r.get::<_, Option<i64>>(3)?.map(UnixTime),
+                    revoked_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
+                })
+            })
+            .optional()?)
         })
     }
 
@@ -79,37 +211,99 @@ impl Store {
         })
     }
 
-    /// Adds an admin token, for every site or for one.
+    /// Adds an admin token, for every site or for one; `audit` gets it as its target.
     pub fn insert_admin_token(
         &self,
         name: &str,
         site: Option<SiteId>,
         token_hash: &[u8],
-        now: UnixTime,
+        audit: &Audit,
     ) -> Result<u64> {
         self.write(|c| {
-            c.execute(
+            let tx = c.transaction()?;
+            tx.execute(
                 "INSERT INTO admin_tokens (name, site_id, token_hash, created_at)
                  VALUES (?1, ?2, ?3, ?4)",
-                params![name, site.map(|s| s.0), token_hash, now.0],
+                params![name, site.map(|s| s.0), token_hash, audit.at.0],
             )?;
-            Ok(row_id(c))
+            let id = row_id(&tx);
+            record(
+                &tx,
+                &Audit {
+                    target: format!("admin-token:{id}"),
+                    ..audit.clone()
+                },
+            )?;
+            tx.commit()?;
+            Ok(id)
         })
     }
 
-    /// The holder of the admin token with this hash.
-    pub fn admin_token(&self, token_hash: &[u8]) -> Result<Option<Admin>> {
+    /// The admin token with this hash: its id, holder and standing.
+    pub fn admin_token(&self, token_hash: &[u8]) -> Result<Option<AdminTokenUse>> {
         self.read(|c| {
-            Ok(
-                c.prepare_cached("SELECT name, site_id FROM admin_tokens WHERE token_hash = ?1")?
-                    .query_row([token_hash], |r| {
-                        Ok(Admin {
-                            name: r.get(0)?,
-                            site: r.get::<_, Option<u64>>(1)?.map(SiteId),
-                        })
-                    })
-                    .optional()?,
-            )
+            Ok(c.prepare_cached(
+                "SELECT id, name, site_id, revoked_at FROM admin_tokens WHERE token_hash = ?1",
+            )?
+            .query_row([token_hash], |r| {
+                Ok(AdminTokenUse {
+                    id: r.get(0)?,
+                    admin: Admin {
+                        name: r.get(1)?,
+                        site: r.get::<_, Option<u64>>(2)?.map(SiteId),
+                    },
+                    revoked_at: r.get::<_, Option<i64>>(3)?.map(UnixTime),
+                })
+            })
+            .optional()?)
+        })
+    }
+
+    /// Every admin token, without its secret.
+    pub fn admin_tokens(&self) -> Result<Vec<AdminTokenInfo>> {
+        self.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id, name, site_id, created_at, revoked_at FROM admin_tokens ORDER BY id",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(AdminTokenInfo {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    site: r.get::<_, Option<u64>>(2)?.map(SiteId),
+                    created_at: UnixTime(r.get(3)?),
+                    revoked_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+
+    /// Revokes an admin token and ends its dashboard sessions; returns how many sessions
+    /// ended, or `None` if there is no such live token.
+    pub fn revoke_admin_token(&self, id: u64, audit: &Audit) -> Result<Option<u64>> {
+        self.write(|c| {
+            let tx = c.transaction()?;
+            let changed = tx.execute(
+                "UPDATE admin_tokens SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, audit.at.0],
+            )?;
+            if changed == 0 {
+                return Ok(None);
+            }
+            let sessions = tx.execute(
+                "UPDATE admin_sessions SET ended_at = ?2
+                 WHERE admin_token_id = ?1 AND ended_at IS NULL",
+                params![id, audit.at.0],
+            )?;
+            record(
+                &tx,
+                &Audit {
+                    detail: format!("{sessions} dashboard session(s) ended"),
+                    ..audit.clone()
+                },
+            )?;
+            tx.commit()?;
+            Ok(Some(u64::try_from(sessions).unwrap_or(u64::MAX)))
         })
     }
 }

@@ -525,7 +525,7 @@ impl Store {
             Ok(c.prepare_cached(&format!(
                 "SELECT {RIDER_COLUMNS}, s.expires_at FROM rider_sessions s
                  JOIN riders r ON r.id = s.rider_id JOIN platforms p ON p.id = r.platform_id
-                 WHERE s.token_hash = ?1 AND s.expires_at > ?2"
+                 WHERE s.token_hash = ?1 AND s.expires_at > ?2 AND s.ended_at IS NULL"
             ))?
             .query_row(params![session_hash, now.0], |r| {
                 Ok(SessionRider {
@@ -560,7 +560,14 @@ mod tests {
     fn store_with_platform() -> (tempfile::TempDir, Store, PlatformRow) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::create(&dir.path().join("issuer.db")).unwrap();
-        let id = store.insert_platform("美团", b"key hash", NOW).unwrap();
+        let audit = super::super::Audit {
+            actor: "cli".into(),
+            action: "platform.add",
+            target: String::new(),
+            detail: String::new(),
+            at: NOW,
+        };
+        let id = store.insert_platform("美团", b"key hash", &audit).unwrap();
         let platform = PlatformRow {
             id,
             name: "美团".into(),

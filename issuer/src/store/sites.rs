@@ -3,10 +3,11 @@
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use xiaoge_pass::{RiderId, SiteId, UnixTime};
 
+use super::audit::{Audit, record};
 use super::{Store, row_id, unique_to_conflict};
 use crate::error::{IssuerError, Result};
 use crate::model::{
-    Ban, Building, GateInfo, ParkingSpot, RiderComplaint, Site, SiteInput, SiteKind,
+    Ban, Building, GateInfo, GateState, ParkingSpot, RiderComplaint, Site, SiteInput, SiteKind,
 };
 
 /// A gate.
@@ -18,8 +19,28 @@ pub struct GateRow {
     pub site_id: SiteId,
     /// Its name.
     pub name: String,
-    /// The public key it registered at enrollment, once enrolled.
+    /// The public key it registered at enrollment, once enrolled (and not cut off since).
     pub public_key: Option<Vec<u8>>,
+    /// When its key was last cut off (revoked or replaced), if ever.
+    pub revoked_at: Option<UnixTime>,
+    /// The key last cut off, to tell its holder why it is refused.
+    pub revoked_key: Option<Vec<u8>>,
+}
+
+/// What an enrollment token was worth.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Enrollment {
+    /// The gate it was for, now bound to the new key.
+    Enrolled(GateRow),
+    /// It was for this gate but expired at this time; nothing changed.
+    Expired {
+        /// The gate.
+        gate: u64,
+        /// When the token expired.
+        expired_at: UnixTime,
+    },
+    /// No gate waits for this token (unknown, used, revoked or replaced).
+    Unknown,
 }
 
 fn replace_details(conn: &Connection, site: SiteId, input: &SiteInput) -> rusqlite::Result<()> {
@@ -168,61 +189,135 @@ impl Store {
         })
     }
 
-    /// Adds a gate awaiting enrollment with the token whose hash is given.
+    /// Adds a gate awaiting enrollment with the token whose hash is given, which works until
+    /// `token_expires_at`; `audit` is completed with the new gate as its target.
     pub fn insert_gate(
         &self,
         site: SiteId,
         name: &str,
         token_hash: &[u8],
-        now: UnixTime,
+        token_expires_at: UnixTime,
+        audit: &Audit,
     ) -> Result<u64> {
         self.write(|c| {
-            c.execute(
-                "INSERT INTO gates (site_id, name, token_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                params![site.0, name, token_hash, now.0],
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO gates (site_id, name, token_hash, token_expires_at, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![site.0, name, token_hash, token_expires_at.0, audit.at.0],
             )?;
-            Ok(row_id(c))
+            let id = row_id(&tx);
+            record(
+                &tx,
+                &Audit {
+                    target: format!("gate:{id}"),
+                    ..audit.clone()
+                },
+            )?;
+            tx.commit()?;
+            Ok(id)
         })
     }
 
-    /// Enrolls the gate holding this token: records its key and burns the token.
+    /// Enrolls the gate holding this token, unless it expired: records its key and burns the
+    /// token. `audit` (actor and target filled in here) is written with the change.
     pub fn enroll_gate(
         &self,
         token_hash: &[u8],
         public_key: &[u8],
-        now: UnixTime,
-    ) -> Result<Option<GateRow>> {
-        let id: Option<u64> = self.write(|c| {
-            Ok(c.query_row(
-                "UPDATE gates SET public_key = ?2, enrolled_at = ?3, token_hash = NULL
-                 WHERE token_hash = ?1 AND public_key IS NULL
-                 RETURNING id",
-                params![token_hash, public_key, now.0],
-                |r| r.get(0),
-            )
-            .optional()?)
+        audit: &Audit,
+    ) -> Result<Enrollment> {
+        let now = audit.at;
+        let outcome = self.write(|c| {
+            let tx = c.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let pending: Option<(u64, Option<i64>)> = tx
+                .query_row(
+                    "SELECT id, token_expires_at FROM gates
+                     WHERE token_hash = ?1 AND public_key IS NULL",
+                    [token_hash],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((id, expires)) = pending else {
+                return Ok(Err(None));
+            };
+            if let Some(at) = expires.filter(|at| *at <= now.0) {
+                return Ok(Err(Some((id, UnixTime(at)))));
+            }
+            tx.execute(
+                "UPDATE gates SET public_key = ?2, enrolled_at = ?3, token_hash = NULL,
+                     token_expires_at = NULL
+                 WHERE id = ?1",
+                params![id, public_key, now.0],
+            )?;
+            record(
+                &tx,
+                &Audit {
+                    actor: format!("gate:{id}"),
+                    target: format!("gate:{id}"),
+                    ..audit.clone()
+                },
+            )?;
+            tx.commit()?;
+            Ok(Ok(id))
         })?;
-        match id {
-            Some(id) => self.gate(id),
-            None => Ok(None),
+        match outcome {
+            Ok(id) => Ok(self
+                .gate(id)?
+                .map_or(Enrollment::Unknown, Enrollment::Enrolled)),
+            Err(Some((gate, expired_at))) => Ok(Enrollment::Expired { gate, expired_at }),
+            Err(None) => Ok(Enrollment::Unknown),
         }
+    }
+
+    /// Cuts off a gate: forgets its key and any pending token. With `new_token`, the gate
+    /// waits for a replacement tablet to enroll with that token (hash, expiry) under the same
+    /// id. `false` if there is no such gate. `audit` is written with the change.
+    pub fn cut_off_gate(
+        &self,
+        id: u64,
+        new_token: Option<(&[u8], UnixTime)>,
+        audit: &Audit,
+    ) -> Result<bool> {
+        self.write(|c| {
+            let tx = c.transaction()?;
+            let changed = tx.execute(
+                "UPDATE gates SET revoked_key = COALESCE(public_key, revoked_key),
+                     public_key = NULL, revoked_at = ?2, token_hash = ?3, token_expires_at = ?4
+                 WHERE id = ?1",
+                params![
+                    id,
+                    audit.at.0,
+                    new_token.map(|(hash, _)| hash),
+                    new_token.map(|(_, at)| at.0)
+                ],
+            )?;
+            if changed == 1 {
+                record(&tx, audit)?;
+                tx.commit()?;
+            }
+            Ok(changed == 1)
+        })
     }
 
     /// The gate with this id.
     pub fn gate(&self, id: u64) -> Result<Option<GateRow>> {
         self.read(|c| {
-            Ok(
-                c.prepare_cached("SELECT id, site_id, name, public_key FROM gates WHERE id = ?1")?
-                    .query_row([id], |r| {
-                        Ok(GateRow {
-                            id: r.get(0)?,
-                            site_id: SiteId(r.get(1)?),
-                            name: r.get(2)?,
-                            public_key: r.get(3)?,
-                        })
-                    })
-                    .optional()?,
-            )
+            Ok(c.prepare_cached(
+                "SELECT id, site_id, name, public_key, revoked_at, revoked_key FROM gates
+                 WHERE id = ?1",
+            )?
+            .query_row([id], |r| {
+                Ok(GateRow {
+                    id: r.get(0)?,
+                    site_id: SiteId(r.get(1)?),
+                    name: r.get(2)?,
+                    public_key: r.get(3)?,
+                    revoked_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
+                    revoked_key: r.get(5)?,
+                })
+            })
+            .optional()?)
         })
     }
 
@@ -230,16 +325,27 @@ impl Store {
     pub fn gates(&self, site: Option<SiteId>) -> Result<Vec<GateInfo>> {
         self.read(|c| {
             let mut stmt = c.prepare(
-                "SELECT id, site_id, name, enrolled_at, last_upload_at FROM gates
-                 WHERE ?1 IS NULL OR site_id = ?1 ORDER BY id",
+                "SELECT id, site_id, name, enrolled_at, last_upload_at, revoked_at,
+                     token_expires_at, public_key IS NOT NULL, token_hash IS NOT NULL
+                 FROM gates WHERE ?1 IS NULL OR site_id = ?1 ORDER BY id",
             )?;
             let rows = stmt.query_map([site.map(|s| s.0)], |r| {
+                let revoked_at = r.get::<_, Option<i64>>(5)?.map(UnixTime);
+                let state = match (r.get::<_, bool>(7)?, r.get::<_, bool>(8)?) {
+                    (true, _) => GateState::Enrolled,
+                    (false, true) if revoked_at.is_some() => GateState::AwaitingReplacement,
+                    (false, true) => GateState::AwaitingEnrollment,
+                    (false, false) => GateState::Revoked,
+                };
                 Ok(GateInfo {
                     id: r.get(0)?,
                     site_id: SiteId(r.get(1)?),
                     name: r.get(2)?,
                     enrolled_at: r.get::<_, Option<i64>>(3)?.map(UnixTime),
                     last_upload_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
+                    state,
+                    revoked_at,
+                    token_expires_at: r.get::<_, Option<i64>>(6)?.map(UnixTime),
                 })
             })?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
