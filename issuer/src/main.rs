@@ -149,6 +149,9 @@ enum Command {
         /// Days of gate traffic to log, ending now.
         #[arg(long, default_value_t = 14)]
         history_days: i64,
+        /// Add the demo city even to an issuer that already holds sites or platforms.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -416,7 +419,7 @@ enum RiderCommand {
         /// The rider's id on the platform (never leaves the issuer).
         #[arg(long)]
         platform_rider_id: String,
-        /// Display name; masked to its first character and ** unless already masked.
+        /// Display name; always masked to its first character and **.
         #[arg(long)]
         name: String,
     },
@@ -574,12 +577,21 @@ fn open(data: &DataDir) -> Result<Issuer> {
 
 /// Prints the one line a script captures.
 fn print_line(line: &str) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    writeln!(out, "{line}").context("writing to stdout")
+    write_line(&mut std::io::stdout().lock(), line)
+}
+
+/// Writes one line of output with its control and format characters escaped: lines carry
+/// text that platforms, riders and gates wrote, and a terminal escape sequence in it must
+/// not reach the operator's terminal.
+fn write_line(out: &mut impl Write, line: &str) -> Result<()> {
+    writeln!(out, "{}", xiaoge_pass::text::escape_unprintable(line)).context("writing to stdout")
 }
 
 fn print_json<T: Serialize>(value: &T) -> Result<()> {
-    print_line(&serde_json::to_string_pretty(value)?)
+    // Not through `write_line`: JSON escapes control characters itself (as \u001b), and a
+    // `\u{…}` inside a JSON string would make it unreadable.
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{}", serde_json::to_string_pretty(value)?).context("writing to stdout")
 }
 
 fn format_time(t: UnixTime) -> String {
@@ -779,9 +791,14 @@ fn run(cli: Cli) -> Result<()> {
             data,
             riders,
             history_days,
+            force,
         } => {
             let issuer = if data.data.join(xiaoge_issuer::service::DB_FILE).exists() {
-                open(&data)?
+                let issuer = open(&data)?;
+                if !force {
+                    issuer.check_empty_for_demo()?;
+                }
+                issuer
             } else {
                 Issuer::init(
                     &data.data,
@@ -1368,8 +1385,7 @@ fn print_entries(issuer: &Issuer, json: bool) -> Result<()> {
     )?;
     for stored in &entries {
         let e = &stored.entry;
-        writeln!(
-            out,
+        let line = format!(
             "{:<36}  {:>4}  {:>4}  {:<25}  {:<8}  {:<5}  {:<22}  {:<12}  {}",
             e.id,
             e.gate_id,
@@ -1380,7 +1396,8 @@ fn print_entries(issuer: &Issuer, json: bool) -> Result<()> {
             e.reason.as_deref().unwrap_or("-"),
             e.rider.as_ref().map_or("-", RiderId::as_str),
             e.code_id.as_deref().unwrap_or("-")
-        )?;
+        );
+        write_line(&mut out, &line)?;
     }
     eprintln!("{} entries", entries.len());
     Ok(())

@@ -463,7 +463,7 @@ impl RosterStatus {
 pub struct RosterRow {
     /// The rider's id on the platform; never leaves the issuer.
     pub platform_rider_id: String,
-    /// Display name; masked to its first character and ** unless already masked.
+    /// Display name; always masked to its first character and **.
     pub name: String,
     /// The platform's standing for the rider; a worse one the regulator set still applies.
     pub status: RosterStatus,

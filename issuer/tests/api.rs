@@ -1834,6 +1834,198 @@ fn the_audit_log_lists_every_credential_action_in_order() {
 }
 
 #[test]
+fn a_bad_entry_is_rejected_alone_and_the_rest_of_the_batch_is_stored() {
+    let api = Api::new();
+    let site = api.site("碧桂园");
+    let (gate, key) = api.enrolled_gate(site, "east");
+    let now = http::now();
+    let good = entry(gate, site);
+    let far_future = Entry {
+        recorded_at: UnixTime(i64::MAX),
+        ..entry(gate, site)
+    };
+    let long_reason = Entry {
+        decision: Decision::Deny,
+        reason: Some("x".repeat(100_000)),
+        ..entry(gate, site)
+    };
+    let escape = Entry {
+        method: EntryMethod::Override,
+        reason: Some("ok\u{1b}]0;pwned\u{7}".into()),
+        overrides: Some(Uuid::now_v7()),
+        ..entry(gate, site)
+    };
+    let negative = Entry {
+        trusted_at: Some(UnixTime(-5)),
+        ..entry(gate, site)
+    };
+    let bad_code = Entry {
+        code_id: Some("\0".into()),
+        ..entry(gate, site)
+    };
+    let batch = [
+        good.clone(),
+        far_future,
+        long_reason,
+        escape,
+        negative,
+        bad_code,
+    ];
+    let answer = upload(&api, gate, &key, &batch, now, &nonce());
+    assert_eq!(answer.status, 200, "{:?}", answer.json());
+    let results = answer.json()["results"].clone();
+    assert_eq!(results[0]["outcome"], "stored");
+    assert!(results[0].get("error").is_none());
+    for (i, e) in batch.iter().enumerate().skip(1) {
+        assert_eq!(results[i]["id"], e.id.to_string());
+        assert_eq!(results[i]["outcome"], "rejected", "{i}: {}", results[i]);
+        assert_eq!(results[i]["error"]["code"], "invalid_entry");
+        let message = results[i]["error"]["message"].as_str().unwrap();
+        assert!(message.contains(&e.id.to_string()), "{message}");
+        assert!(!message.contains('\u{1b}'), "{message:?}");
+    }
+    assert!(
+        results[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("9223372036854775807")
+    );
+    let stored = api.issuer.entries().unwrap();
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0].entry.id, good.id);
+    // The figures stay up.
+    let token = api.issuer.add_admin_token("ops", now).unwrap();
+    assert_eq!(
+        api.call("GET", "/v1/stats", &bearer(&token), None).status,
+        200
+    );
+}
+
+#[test]
+fn the_figures_never_fail_because_of_a_row_stored_before_entries_were_checked() {
+    let api = Api::new();
+    let site = api.site("万科");
+    let (gate, key) = api.enrolled_gate(site, "north");
+    let now = http::now();
+    let answer = upload(&api, gate, &key, &[entry(gate, site)], now, &nonce());
+    assert_eq!(answer.status, 200);
+    // Rows an older issuer accepted unchecked, written as it would have written them.
+    let db = rusqlite::Connection::open(api._dir.path().join("issuer").join("issuer.db")).unwrap();
+    for (i, (recorded_at, decision)) in [
+        (i64::MAX, "deny"),
+        (i64::MAX - 3600, "allow"),
+        (i64::MIN, "deny"),
+        (-1, "deny"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        db.execute(
+            "INSERT INTO entries (id, gate_id, site_id, recorded_at, method, decision, reason,
+                 received_at)
+             VALUES (?1, ?2, ?3, ?4, 'scan', ?5, 'expired', ?6)",
+            rusqlite::params![
+                format!("00000000-0000-7000-8000-00000000000{i}"),
+                gate,
+                site.0,
+                recorded_at,
+                decision,
+                now.0
+            ],
+        )
+        .unwrap();
+    }
+    drop(db);
+    let token = api.issuer.add_admin_token("ops", now).unwrap();
+    let stats = api.call("GET", "/v1/stats", &bearer(&token), None);
+    assert_eq!(stats.status, 200, "{:?}", stats.json());
+    let days = stats.json()["entries_per_day"].clone();
+    let total: u64 = days
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["entries"].as_u64().unwrap())
+        .sum();
+    assert_eq!(total, 1, "only the row inside the window is counted");
+    assert!(api.issuer.stats(now).is_ok());
+    assert!(api.issuer.dashboard(now).is_ok());
+    assert_eq!(
+        api.issuer.entries().unwrap().len(),
+        5,
+        "the rows are still listed"
+    );
+}
+
+#[test]
+fn an_id_past_what_the_database_holds_is_a_json_400_not_a_500() {
+    let api = Api::new();
+    let token = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    for path in [
+        "/v1/admin/sites/18446744073709551615",
+        "/v1/admin/sites/9223372036854775808",
+        "/v1/admin/sites/9223372036854775808/gates",
+        "/v1/admin/sites/9223372036854775808/bans",
+    ] {
+        let answer = api.call("GET", path, &bearer(&token), None);
+        assert_eq!(answer.status, 400, "{path}: {:?}", answer.json());
+        assert_eq!(answer.code(), "bad_request", "{path}");
+        assert!(
+            answer.json()["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("out of range"),
+            "{path}: {:?}",
+            answer.json()
+        );
+    }
+    let close = api.call(
+        "POST",
+        "/v1/admin/help-requests/9223372036854775808/close",
+        &bearer(&token),
+        None,
+    );
+    assert_eq!(close.status, 400, "{:?}", close.json());
+    let largest = api.call(
+        "GET",
+        "/v1/admin/sites/9223372036854775807",
+        &bearer(&token),
+        None,
+    );
+    assert_eq!(largest.status, 404, "{:?}", largest.json());
+}
+
+#[test]
+fn a_roster_name_with_a_star_is_masked_and_format_characters_are_refused_by_row() {
+    let api = Api::new();
+    let key = api.platform("美团");
+    let ok = json!({"riders": [
+        {"platform_rider_id": "mt-1", "name": "王*明 13812345678", "status": "active"}
+    ]});
+    let answer = api.call("POST", "/v1/platform/riders", &bearer(&key), Some(ok));
+    assert_eq!(answer.status, 200, "{:?}", answer.json());
+    let shown = api.call("GET", "/v1/platform/riders/mt-1", &bearer(&key), None);
+    assert_eq!(shown.json()["name"], "王**", "{:?}", shown.json());
+    let batch = json!({"riders": [
+        {"platform_rider_id": "mt-2", "name": "李四", "status": "active"},
+        {"platform_rider_id": "mt-3", "name": "黄\u{202e}明", "status": "active"},
+        {"platform_rider_id": "mt-4", "name": "\u{200b}赵", "status": "active"},
+        {"platform_rider_id": "mt-5", "name": "钱\u{1b}[2J", "status": "active"}
+    ]});
+    let answer = api.call("POST", "/v1/platform/riders", &bearer(&key), Some(batch));
+    assert_eq!(answer.status, 422);
+    assert_eq!(answer.code(), "roster_rejected");
+    let rows = answer.json()["rows"].as_array().unwrap().clone();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    for (row, (index, id)) in rows.iter().zip([(1, "mt-3"), (2, "mt-4"), (3, "mt-5")]) {
+        assert_eq!(row["index"], index);
+        assert_eq!(row["platform_rider_id"], id);
+        assert_eq!(row["code"], "invalid_name");
+        let message = row["message"].as_str().unwrap();
+        assert!(message.contains("U+"), "{message}");
+    }
+}
+
+#[test]
 fn pages_refuse_forms_from_other_sites_and_forbid_framing_and_foreign_scripts() {
     let api = Api::new();
     let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();

@@ -7,10 +7,110 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::{CodeId, RiderId, SiteId};
+use crate::text::{escape_unprintable, first_unprintable};
 use crate::time::UnixTime;
+use crate::verify::REJECTION_CODES;
 
 /// Most entries one upload may carry.
 pub const MAX_UPLOAD_ENTRIES: usize = 1000;
+
+/// The earliest time an entry may carry, 2025-01-01T00:00:00Z: no gate logged anything
+/// before the service existed, so an earlier time is a gate clock that was never set.
+pub const EARLIEST_ENTRY_TIME: UnixTime = UnixTime(1_735_689_600);
+
+/// How far ahead of the issuer's clock an entry's times may be, in seconds: a gate's clock
+/// may run ahead, but not by more than a day.
+pub const MAX_ENTRY_AHEAD: i64 = 86_400;
+
+/// Fewest characters a guard's override reason has, after trimming.
+pub const OVERRIDE_REASON_MIN_CHARS: usize = 2;
+
+/// Most characters a guard's override reason has, after trimming.
+pub const OVERRIDE_REASON_MAX_CHARS: usize = 200;
+
+/// Why an entry cannot be accepted: the rules the gate applies when it writes an entry, and
+/// the issuer when it receives one.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum EntryError {
+    /// A time lies outside the window an entry may carry.
+    #[error("{field} {value} is out of range: expected {earliest} to {latest}")]
+    TimeOutOfRange {
+        /// Which time, such as `recorded_at`.
+        field: &'static str,
+        /// The time given.
+        value: i64,
+        /// The earliest time accepted.
+        earliest: i64,
+        /// The latest time accepted.
+        latest: i64,
+    },
+    /// A guard's override reason is too short, too long or not printable.
+    #[error(
+        "override reason \"{reason}\" has {chars} characters{unprintable}: expected \
+         {OVERRIDE_REASON_MIN_CHARS} to {OVERRIDE_REASON_MAX_CHARS} printable characters"
+    )]
+    OverrideReason {
+        /// The start of the reason given, with unprintable characters escaped.
+        reason: String,
+        /// Its length in characters, after trimming.
+        chars: usize,
+        /// Names the first unprintable character, when there is one.
+        unprintable: String,
+    },
+    /// The reason of a scan is not a rejection code.
+    #[error("reason \"{0}\" is not a rejection code: expected one of {codes}", codes = REJECTION_CODES.join(", "))]
+    UnknownReason(String),
+    /// A field of a manual registration is badly formed.
+    #[error("manual entry: {0}")]
+    Manual(&'static str),
+    /// The code id is not one the format defines.
+    #[error("code id \"{0}\" is not 16 hexadecimal digits")]
+    CodeId(String),
+}
+
+/// Shortens `text` for an error message and escapes what a terminal would act on.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 40;
+    let head: String = text.chars().take(MAX).collect();
+    let mut out = escape_unprintable(&head).into_owned();
+    if text.chars().nth(MAX).is_some() {
+        out.push('…');
+    }
+    out
+}
+
+/// Checks a guard's reason for letting in a denied rider and returns it trimmed: 2 to 200
+/// printable characters (no control or format characters).
+pub fn check_override_reason(reason: &str) -> Result<&str, EntryError> {
+    let trimmed = reason.trim();
+    let chars = trimmed.chars().count();
+    let bad = first_unprintable(trimmed);
+    if (OVERRIDE_REASON_MIN_CHARS..=OVERRIDE_REASON_MAX_CHARS).contains(&chars) && bad.is_none() {
+        return Ok(trimmed);
+    }
+    Err(EntryError::OverrideReason {
+        reason: excerpt(trimmed),
+        chars,
+        unprintable: bad.map_or_else(String::new, |c| {
+            format!(" and unprintable U+{:04X}", u32::from(c))
+        }),
+    })
+}
+
+/// Checks that `value` of `field` lies in the window entries may carry as of `now`.
+fn check_entry_time(field: &'static str, value: UnixTime, now: UnixTime) -> Result<(), EntryError> {
+    let latest = now.plus(MAX_ENTRY_AHEAD);
+    if value < EARLIEST_ENTRY_TIME || value > latest {
+        return Err(EntryError::TimeOutOfRange {
+            field,
+            value: value.0,
+            earliest: EARLIEST_ENTRY_TIME.0,
+            latest: latest.0,
+        });
+    }
+    Ok(())
+}
 
 /// `POST /v1/gates/enroll`: a new gate trades its one-time token for an identity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -160,7 +260,7 @@ impl ManualEntry {
     /// Checks the fields: short printable texts, and exactly four digits for the phone.
     pub fn check(&self) -> Result<(), &'static str> {
         let short = |t: &str, max: usize| {
-            !t.trim().is_empty() && t.chars().count() <= max && !t.chars().any(char::is_control)
+            !t.trim().is_empty() && t.chars().count() <= max && first_unprintable(t).is_none()
         };
         if !short(&self.name, 20) {
             return Err("name must be 1 to 20 printable characters");
@@ -179,6 +279,36 @@ impl ManualEntry {
 }
 
 impl Entry {
+    /// Checks the entry against the rules every gate writes by, as of the issuer's `now`:
+    /// times from 2025 to a day ahead, a reason that is a rejection code (or, for an
+    /// override, the guard's printable text), well-formed manual fields and code id.
+    pub fn check(&self, now: UnixTime) -> Result<(), EntryError> {
+        check_entry_time("recorded_at", self.recorded_at, now)?;
+        if let Some(t) = self.trusted_at {
+            check_entry_time("trusted_at", t, now)?;
+        }
+        match (&self.reason, self.method) {
+            (None, _) => {}
+            (Some(reason), EntryMethod::Override) => {
+                check_override_reason(reason)?;
+            }
+            (Some(reason), _) => {
+                if !REJECTION_CODES.contains(&reason.as_str()) {
+                    return Err(EntryError::UnknownReason(excerpt(reason)));
+                }
+            }
+        }
+        if let Some(manual) = &self.manual {
+            manual.check().map_err(EntryError::Manual)?;
+        }
+        if let Some(code) = &self.code_id
+            && code.parse::<CodeId>().is_err()
+        {
+            return Err(EntryError::CodeId(excerpt(code)));
+        }
+        Ok(())
+    }
+
     /// The code id as the format defines it, when present and well formed.
     #[must_use]
     pub fn parsed_code_id(&self) -> Option<CodeId> {
@@ -201,6 +331,9 @@ pub enum UploadOutcome {
     Stored,
     /// Already stored by an earlier upload: nothing changed.
     Duplicate,
+    /// Not stored because it breaks the entry rules (the result's `error` says which); the
+    /// gate keeps it and does not send it again, so one bad entry never blocks the rest.
+    Rejected,
 }
 
 /// The answer to an upload, one result per entry in the request's order.
@@ -217,6 +350,9 @@ pub struct UploadResult {
     pub id: Uuid,
     /// What happened to it.
     pub outcome: UploadOutcome,
+    /// Why it was rejected (code `invalid_entry`), for outcome `rejected` only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<ErrorDetail>,
 }
 
 /// The body of every error answer.
@@ -233,4 +369,128 @@ pub struct ErrorDetail {
     pub code: String,
     /// What went wrong, naming the offending value and what was expected.
     pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: UnixTime = UnixTime(1_767_225_600);
+
+    fn entry() -> Entry {
+        Entry {
+            id: Uuid::nil(),
+            gate_id: 1,
+            site_id: SiteId(1),
+            recorded_at: NOW,
+            method: EntryMethod::Scan,
+            decision: Decision::Deny,
+            reason: Some("expired".into()),
+            rider: None,
+            code_id: Some("00112233445566ff".into()),
+            trusted_at: Some(NOW),
+            manual: None,
+            overrides: None,
+        }
+    }
+
+    #[test]
+    fn a_gates_ordinary_entry_passes() {
+        assert_eq!(entry().check(NOW), Ok(()));
+        let ahead = Entry {
+            recorded_at: NOW.plus(MAX_ENTRY_AHEAD),
+            ..entry()
+        };
+        assert_eq!(ahead.check(NOW), Ok(()));
+    }
+
+    #[test]
+    fn times_outside_the_window_are_refused() {
+        for t in [
+            i64::MAX,
+            i64::MIN,
+            -1,
+            0,
+            EARLIEST_ENTRY_TIME.0 - 1,
+            NOW.0 + 86_401,
+        ] {
+            let e = Entry {
+                recorded_at: UnixTime(t),
+                ..entry()
+            };
+            let err = e.check(NOW).unwrap_err();
+            assert!(err.to_string().contains(&t.to_string()), "{err}");
+            let e = Entry {
+                trusted_at: Some(UnixTime(t)),
+                ..entry()
+            };
+            assert!(matches!(
+                e.check(NOW),
+                Err(EntryError::TimeOutOfRange {
+                    field: "trusted_at",
+                    ..
+                })
+            ));
+        }
+    }
+
+    #[test]
+    fn reasons_are_rejection_codes_or_a_guards_printable_text() {
+        let scan = |r: &str| Entry {
+            reason: Some(r.into()),
+            ..entry()
+        };
+        assert!(matches!(
+            scan("x".repeat(100_000).as_str()).check(NOW),
+            Err(EntryError::UnknownReason(_))
+        ));
+        assert!(scan("看错了").check(NOW).is_err());
+        let over = |r: &str| Entry {
+            method: EntryMethod::Override,
+            decision: Decision::Allow,
+            reason: Some(r.into()),
+            overrides: Some(Uuid::nil()),
+            ..entry()
+        };
+        assert_eq!(over("认识他，手机没电了").check(NOW), Ok(()));
+        for bad in [
+            "x",
+            "\u{1b}[2J wipe",
+            "a\u{0}b",
+            "ok \u{202e}txet",
+            "长".repeat(201).as_str(),
+        ] {
+            assert!(
+                matches!(over(bad).check(NOW), Err(EntryError::OverrideReason { .. })),
+                "{bad:?}"
+            );
+        }
+        let msg = check_override_reason("a\u{1b}[31m")
+            .unwrap_err()
+            .to_string();
+        assert!(msg.contains("\\u{1b}") && msg.contains("U+001B"), "{msg}");
+    }
+
+    #[test]
+    fn manual_fields_and_code_ids_are_checked() {
+        let manual = Entry {
+            method: EntryMethod::Manual,
+            decision: Decision::Allow,
+            reason: None,
+            code_id: None,
+            manual: Some(ManualEntry {
+                name: "王\u{200b}五".into(),
+                phone_last4: "1234".into(),
+                platform: "美团".into(),
+                building: "3栋".into(),
+            }),
+            ..entry()
+        };
+        assert!(matches!(manual.check(NOW), Err(EntryError::Manual(_))));
+        let code = Entry {
+            code_id: Some("\u{0}nope".into()),
+            ..entry()
+        };
+        assert!(matches!(code.check(NOW), Err(EntryError::CodeId(_))));
+    }
 }

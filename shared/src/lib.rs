@@ -17,6 +17,7 @@ pub mod pass;
 pub mod qr_text;
 pub mod site_bundle;
 pub mod status_list;
+pub mod text;
 pub mod time;
 pub mod time_token;
 pub mod trust_list;

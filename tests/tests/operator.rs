@@ -65,10 +65,19 @@ fn a_demo_city_reports_its_coverage_riders_and_traffic() {
         text.stdout
     );
 
-    // The same command on the same directory adds nothing twice: platform names are unique.
+    // The same command on a directory that holds an issuer with data adds nothing to it.
     let again = run("xiaoge-issuer", &["demo", "--data", d, "--riders", "10"]);
     assert_eq!(again.code, Some(1), "{again:?}");
-    assert!(again.stderr.contains("already exists"), "{again:?}");
+    assert!(
+        again
+            .stderr
+            .contains("already holds 40 sites and 7 platforms")
+            && again.stderr.contains("--force"),
+        "{again:?}"
+    );
+    let after = ok("xiaoge-issuer", &["stats", "--data", d, "--json"]).json();
+    assert_eq!(after["sites"], 40, "nothing was added");
+    assert_eq!(after["riders_by_platform"], stats["riders_by_platform"]);
 }
 
 #[test]
@@ -186,6 +195,111 @@ fn sites_gates_and_keys_are_managed_from_the_command_line() {
     )
     .line();
     assert!(token.starts_with("xga_"));
+}
+
+#[test]
+fn stored_text_reaches_the_operators_terminal_escaped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("issuer");
+    let state = tmp.path().join("gate");
+    let (d, g) = (data.to_str().unwrap(), state.to_str().unwrap());
+    ok("xiaoge-issuer", &["init", "--data", d]);
+    ok("xiaoge-issuer", &["platform", "add", "--data", d, "美团"]);
+    let site = ok(
+        "xiaoge-issuer",
+        &["site", "add", "--data", d, "--name", "翠苑"],
+    )
+    .line();
+    let token = ok(
+        "xiaoge-issuer",
+        &[
+            "gate", "add", "--data", d, "--site", &site, "--name", "东门",
+        ],
+    )
+    .line();
+    let rider = ok(
+        "xiaoge-issuer",
+        &[
+            "rider",
+            "add",
+            "--data",
+            d,
+            "--platform",
+            "美团",
+            "--platform-rider-id",
+            "mt-1",
+            "--name",
+            "黄小明",
+        ],
+    )
+    .line();
+    let issuer = xiaoge_e2e::IssuerProcess::start(&data, "127.0.0.1:0");
+    ok(
+        "xiaoge-gate",
+        &[
+            "enroll",
+            "--state",
+            g,
+            "--issuer",
+            &issuer.url,
+            "--token",
+            &token,
+        ],
+    );
+    issuer.stop();
+
+    // Text an older issuer or gate stored unchecked: a screen wipe, a title change, a bell
+    // and a bidi override.
+    let evil = "x\u{1b}[2J\u{1b}]0;pwned\u{7}\u{202e}y";
+    let db = rusqlite::Connection::open(data.join("issuer.db")).unwrap();
+    db.execute("UPDATE riders SET name = ?1", [evil]).unwrap();
+    db.execute(
+        "INSERT INTO entries (id, gate_id, site_id, recorded_at, method, decision, reason,
+             received_at)
+         VALUES ('00000000-0000-7000-8000-000000000001', 1, ?1, 1767225600, 'override',
+                 'allow', ?2, 1767225600)",
+        rusqlite::params![site.parse::<i64>().unwrap(), evil],
+    )
+    .unwrap();
+    db.execute(
+        "INSERT INTO help_requests (site_id, rider_id, category, note, created_at)
+         VALUES (?1, ?2, 'refused', ?3, 1767225600)",
+        rusqlite::params![site.parse::<i64>().unwrap(), rider, evil],
+    )
+    .unwrap();
+    drop(db);
+    let gate_db = rusqlite::Connection::open(state.join("gate.db")).unwrap();
+    gate_db
+        .execute(
+            "INSERT INTO entries (id, recorded_at, method, decision, reason, rider_name,
+                 platform)
+             VALUES ('00000000-0000-7000-8000-000000000002', 1767225600, 'scan', 'deny',
+                     'expired', ?1, ?1)",
+            [evil],
+        )
+        .unwrap();
+    drop(gate_db);
+
+    for (binary, args) in [
+        ("xiaoge-issuer", vec!["rider", "show", "--data", d, &rider]),
+        ("xiaoge-issuer", vec!["entries", "--data", d]),
+        ("xiaoge-issuer", vec!["help-request", "list", "--data", d]),
+        ("xiaoge-gate", vec!["log", "--state", g]),
+    ] {
+        let shown = ok(binary, &args);
+        assert!(
+            !shown.stdout.contains(['\u{1b}', '\u{7}', '\u{202e}']),
+            "{args:?}: {:?}",
+            shown.stdout
+        );
+        assert!(
+            shown
+                .stdout
+                .contains("x\\u{1b}[2J\\u{1b}]0;pwned\\u{7}\\u{202e}y"),
+            "{args:?}: {:?}",
+            shown.stdout
+        );
+    }
 }
 
 #[test]

@@ -39,6 +39,24 @@ pub enum SourceError {
         /// Why.
         reason: String,
     },
+    /// An image file has more pixels than the gate decodes: a few hundred kilobytes of PNG
+    /// can claim gigabytes of pixels.
+    #[error(
+        "image {path} is {width}×{height} pixels ({pixels} in all); at most {limit} pixels \
+         ({MAX_IMAGE_MEGAPIXELS} megapixels) are decoded"
+    )]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// Its width in pixels, from its header.
+        width: u32,
+        /// Its height in pixels, from its header.
+        height: u32,
+        /// Width times height.
+        pixels: u64,
+        /// The most pixels decoded.
+        limit: u64,
+    },
     /// A folder could not be listed.
     #[error("cannot list {dir}: {source}")]
     Listing {
@@ -113,14 +131,49 @@ impl ImageFiles {
     }
 }
 
+/// Most megapixels an image file may have: four times a 10 MP phone photo, far more than a
+/// QR code needs.
+pub const MAX_IMAGE_MEGAPIXELS: u64 = 40;
+
+/// Most bytes the image decoder may allocate at once: a 40 MP image with four 16-bit
+/// channels.
+pub const MAX_IMAGE_ALLOC: u64 = MAX_IMAGE_MEGAPIXELS * 1_000_000 * 8;
+
 /// Reads an image file as greyscale.
+///
+/// The size in its header is checked before anything is decoded, and the decoder runs
+/// under an allocation limit, so a small file claiming a huge image is refused, not
+/// decoded into gigabytes.
 pub fn read_image(path: &Path) -> Result<GrayImage, SourceError> {
-    image::open(path)
-        .map(|i| i.to_luma8())
-        .map_err(|e| SourceError::Image {
+    let unreadable = |e: &dyn std::fmt::Display| SourceError::Image {
+        path: path.to_owned(),
+        reason: e.to_string(),
+    };
+    let reader = || {
+        image::ImageReader::open(path)
+            .and_then(image::ImageReader::with_guessed_format)
+            .map_err(|e| unreadable(&e))
+    };
+    let (width, height) = reader()?.into_dimensions().map_err(|e| unreadable(&e))?;
+    let pixels = u64::from(width) * u64::from(height);
+    let limit = MAX_IMAGE_MEGAPIXELS * 1_000_000;
+    if pixels > limit {
+        return Err(SourceError::TooLarge {
             path: path.to_owned(),
-            reason: e.to_string(),
-        })
+            width,
+            height,
+            pixels,
+            limit,
+        });
+    }
+    let mut limits = image::Limits::default();
+    limits.max_alloc = Some(MAX_IMAGE_ALLOC);
+    let mut decoder = reader()?;
+    decoder.limits(limits);
+    decoder
+        .decode()
+        .map(|i| i.to_luma8())
+        .map_err(|e| unreadable(&e))
 }
 
 impl FrameSource for ImageFiles {
@@ -330,4 +383,82 @@ pub fn cameras() -> Result<Vec<(u32, String)>, SourceError> {
             nokhwa::utils::CameraIndex::String(_) => None,
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    /// CRC-32 as PNG chunks carry it (ISO 3309), bit by bit: enough for a test header.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+
+    /// A PNG file whose header claims `width`×`height` greyscale pixels, with no pixel data.
+    fn png_header(width: u32, height: u32) -> Vec<u8> {
+        let mut png = b"\x89PNG\r\n\x1a\n".to_vec();
+        let mut ihdr = Vec::new();
+        ihdr.extend_from_slice(&width.to_be_bytes());
+        ihdr.extend_from_slice(&height.to_be_bytes());
+        ihdr.extend_from_slice(&[8, 0, 0, 0, 0]);
+        chunk(&mut png, b"IHDR", &ihdr);
+        // An empty zlib stream: the header is all a reader may look at.
+        chunk(
+            &mut png,
+            b"IDAT",
+            &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+        );
+        chunk(&mut png, b"IEND", &[]);
+        png
+    }
+
+    #[test]
+    fn an_image_claiming_too_many_pixels_is_refused_before_decoding() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("huge.png");
+        std::fs::write(&path, png_header(20_000, 20_000)).unwrap();
+        let err = read_image(&path).unwrap_err();
+        assert!(matches!(err, SourceError::TooLarge { .. }), "{err}");
+        let message = err.to_string();
+        assert!(
+            message.contains("20000×20000") && message.contains("40 megapixels"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn an_ordinary_image_is_read() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("small.png");
+        GrayImage::from_pixel(640, 480, image::Luma([200]))
+            .save(&path)
+            .unwrap();
+        let image = read_image(&path).unwrap();
+        assert_eq!(image.dimensions(), (640, 480));
+        let junk = dir.path().join("junk.png");
+        std::fs::write(&junk, b"not a picture").unwrap();
+        assert!(matches!(read_image(&junk), Err(SourceError::Image { .. })));
+    }
 }

@@ -546,6 +546,7 @@ impl Gate {
             rider_name: verdict.rider.as_ref().map(|r| r.name.clone()),
             platform: verdict.rider.as_ref().map(|r| r.platform.clone()),
             synced_at: None,
+            upload_error: None,
         };
         self.store.record(&logged, seen)
     }
@@ -566,6 +567,7 @@ impl Gate {
             rider_name: Some(manual.name.clone()),
             platform: Some(manual.platform.clone()),
             synced_at: None,
+            upload_error: None,
         };
         self.store.record(&logged, None)?;
         Ok(logged)
@@ -578,15 +580,9 @@ impl Gate {
         reason: &str,
         reading: &ClockReading,
     ) -> Result<LoggedEntry> {
-        let reason = reason.trim();
-        if reason.chars().count() < 2
-            || reason.chars().count() > 200
-            || reason.chars().any(char::is_control)
-        {
-            return Err(GateError::Input(
-                "an override needs a reason of 2 to 200 printable characters".into(),
-            ));
-        }
+        // The issuer checks the same rule when the entry arrives.
+        let reason = xiaoge_pass::api::check_override_reason(reason)
+            .map_err(|e| GateError::Input(format!("an override needs a reason: {e}")))?;
         let (gate, site) = (self.enrollment.gate_id, self.enrollment.site_id);
         let original = self
             .store
@@ -607,6 +603,7 @@ impl Gate {
             rider_name: original.rider_name,
             platform: original.platform,
             synced_at: None,
+            upload_error: None,
         };
         self.store.record(&logged, None)?;
         Ok(logged)

@@ -488,9 +488,25 @@ fn verify(state: &StateDir, source: CodeSource, json: bool, lang: Lang) -> Resul
         return watch_camera(&mut gate, index, json, lang);
     }
     if source.stdin {
-        for line in std::io::stdin().lock().lines() {
-            let line = line.context("reading codes from stdin")?;
-            let text = line.trim();
+        let mut input = std::io::stdin().lock();
+        let mut number = 0u64;
+        while let Some(line) =
+            read_bounded_line(&mut input, MAX_STDIN_LINE).context("reading codes from stdin")?
+        {
+            number += 1;
+            let text = match line {
+                Line::Text(text) => text,
+                // Answered as the junk it is, from the part that was held: no code is that
+                // long, so it verifies as malformed and is logged like any unreadable code.
+                Line::TooLong { bytes, head } => {
+                    eprintln!(
+                        "stdin line {number}: {bytes} bytes, longer than the {MAX_STDIN_LINE} \
+                         any code fits in; answered as malformed, the rest skipped"
+                    );
+                    head
+                }
+            };
+            let text = text.trim();
             if text.is_empty() {
                 continue;
             }
@@ -531,6 +547,63 @@ fn verify(state: &StateDir, source: CodeSource, json: bool, lang: Lang) -> Resul
     }
     debug_assert_eq!(frames.kind(), SourceKind::Stills);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Longest line `verify --stdin` holds, in bytes: a code is at most
+/// [`xiaoge_pass::qr_text::MAX_TEXT_LEN`] characters, so anything longer is junk.
+const MAX_STDIN_LINE: usize = 8 * 1024;
+
+/// One line of input, read with a bound.
+#[derive(Debug, PartialEq, Eq)]
+enum Line {
+    /// A line within the bound, without its line break (invalid UTF-8 replaced).
+    Text(String),
+    /// A longer line: only its first bytes were held, the rest was read and dropped.
+    TooLong {
+        /// The line's length in bytes, without its line break.
+        bytes: u64,
+        /// Its first `max` bytes, as text.
+        head: String,
+    },
+}
+
+/// Reads the next line of `input`, holding at most `max` bytes of it whatever its length;
+/// `None` at the end of the input.
+fn read_bounded_line(input: &mut impl BufRead, max: usize) -> std::io::Result<Option<Line>> {
+    let mut held = Vec::new();
+    let mut bytes: u64 = 0;
+    let mut read_any = false;
+    loop {
+        let chunk = match input.fill_buf() {
+            Ok(chunk) => chunk,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if chunk.is_empty() {
+            break;
+        }
+        read_any = true;
+        let (part, used, ended) = match chunk.iter().position(|&b| b == b'\n') {
+            Some(i) => (&chunk[..i], i + 1, true),
+            None => (chunk, chunk.len(), false),
+        };
+        bytes += part.len() as u64;
+        let room = max.saturating_sub(held.len()).min(part.len());
+        held.extend_from_slice(&part[..room]);
+        input.consume(used);
+        if ended {
+            break;
+        }
+    }
+    if !read_any {
+        return Ok(None);
+    }
+    let text = String::from_utf8_lossy(&held).into_owned();
+    Ok(Some(if bytes > max as u64 {
+        Line::TooLong { bytes, head: text }
+    } else {
+        Line::Text(text)
+    }))
 }
 
 /// Watches a camera, printing each verdict, until interrupted; a failing camera is reopened
@@ -720,9 +793,10 @@ fn print_worker_event(event: &WorkerEvent, json: bool) {
     }
     match event {
         WorkerEvent::Synced { report } => println!(
-            "uploaded {} entries ({} already held by the issuer); trust list {}; status list {}; site bans {}; issuer clock {:+} s from ours; {} old synced entries purged",
+            "uploaded {} entries ({} already held by the issuer, {} rejected and kept here); trust list {}; status list {}; site bans {}; issuer clock {:+} s from ours; {} old synced entries purged",
             report.uploaded,
             report.duplicates,
+            report.rejected,
             if report.trust_list_updated {
                 "updated"
             } else {
@@ -825,10 +899,12 @@ fn print_log(gate: &Gate, since: Option<String>, json: bool) -> Result<()> {
             value["rider_name"] = json!(e.rider_name);
             value["platform"] = json!(e.platform);
             value["synced_at"] = json!(e.synced_at);
+            if let Some(why) = &e.upload_error {
+                value["upload_error"] = json!(why);
+            }
             writeln!(out, "{value}")?;
         } else {
-            writeln!(
-                out,
+            let line = format!(
                 "{}  {:<5}  {:<8}  {:<22}  {:<6} {:<8}  {}",
                 format_time(e.entry.recorded_at),
                 e.entry.decision.as_str(),
@@ -836,12 +912,15 @@ fn print_log(gate: &Gate, since: Option<String>, json: bool) -> Result<()> {
                 e.entry.reason.as_deref().unwrap_or("-"),
                 e.rider_name.as_deref().unwrap_or("-"),
                 e.platform.as_deref().unwrap_or("-"),
-                if e.synced_at.is_some() {
-                    "synced"
-                } else {
-                    "pending"
+                match (&e.synced_at, &e.upload_error) {
+                    (_, Some(why)) => format!("rejected by the issuer: {why}"),
+                    (Some(_), None) => "synced".to_owned(),
+                    (None, None) => "pending".to_owned(),
                 }
-            )?;
+            );
+            // Guards' reasons and riders' names are other people's text: a terminal escape
+            // sequence in them must not reach this terminal.
+            writeln!(out, "{}", xiaoge_pass::text::escape_unprintable(&line))?;
         }
     }
     Ok(())
@@ -854,5 +933,27 @@ mod tests {
     #[test]
     fn the_command_line_is_well_formed() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn a_line_longer_than_the_bound_is_never_held_whole() {
+        use super::{Line, read_bounded_line};
+        let long = "x".repeat(100_000);
+        let mut input = format!("XG1:abc\r\n{long}\nnext\n").into_bytes();
+        input.push(0xff);
+        // A small buffer, as a pipe hands over its bytes a piece at a time.
+        let mut reader = std::io::BufReader::with_capacity(64, input.as_slice());
+        let mut read = || read_bounded_line(&mut reader, 16).expect("reads");
+        assert_eq!(read(), Some(Line::Text("XG1:abc\r".into())));
+        assert_eq!(
+            read(),
+            Some(Line::TooLong {
+                bytes: 100_000,
+                head: "x".repeat(16)
+            })
+        );
+        assert_eq!(read(), Some(Line::Text("next".into())));
+        assert!(matches!(read(), Some(Line::Text(t)) if t.starts_with('\u{fffd}')));
+        assert_eq!(read(), None);
     }
 }

@@ -69,6 +69,10 @@ const MIGRATIONS: &[&str] = &[
     r"
     ALTER TABLE enrollment ADD COLUMN issuer_ca_pem TEXT;
 ",
+    // Issue 10: entries the issuer refused keep its reason and are never purged.
+    r"
+    ALTER TABLE entries ADD COLUMN upload_error TEXT;
+",
 ];
 
 /// Which cached list.
@@ -143,6 +147,8 @@ pub struct LoggedEntry {
     pub platform: Option<String>,
     /// When the issuer acknowledged it, once synced.
     pub synced_at: Option<UnixTime>,
+    /// Why the issuer rejected it, when it did: the entry is kept here and not sent again.
+    pub upload_error: Option<String>,
 }
 
 /// Reads one row of `entries` (columns in the order `select_entries` selects them).
@@ -178,6 +184,7 @@ fn logged_entry(r: &rusqlite::Row<'_>, gate: u64, site: SiteId) -> Result<Logged
         rider_name: text(6)?,
         platform: text(7)?,
         synced_at: r.get::<_, Option<i64>>(9)?.map(UnixTime),
+        upload_error: text(13)?,
     })
 }
 
@@ -458,7 +465,7 @@ impl Store {
     ) -> Result<Vec<LoggedEntry>> {
         let sql = format!(
             "SELECT id, recorded_at, method, decision, reason, rider_id, rider_name, platform,
-                    code_id, synced_at, trusted_at, manual, overrides
+                    code_id, synced_at, trusted_at, manual, overrides, upload_error
              FROM entries {filter}"
         );
         let mut stmt = self.conn.prepare_cached(&sql)?;
@@ -474,7 +481,7 @@ impl Store {
     pub fn entry(&self, id: Uuid, gate: u64, site: SiteId) -> Result<Option<LoggedEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, recorded_at, method, decision, reason, rider_id, rider_name, platform,
-                    code_id, synced_at, trusted_at, manual, overrides
+                    code_id, synced_at, trusted_at, manual, overrides, upload_error
              FROM entries WHERE id = ?1",
         )?;
         let mut rows = stmt.query([id.to_string()])?;
@@ -483,10 +490,12 @@ impl Store {
             .transpose()
     }
 
-    /// Deletes synced entries recorded before `before`; un-synced ones are never deleted.
+    /// Deletes synced entries recorded before `before`; un-synced ones, and ones the issuer
+    /// rejected (the only record of them), are never deleted.
     pub fn purge_synced(&self, before: UnixTime) -> Result<usize> {
         Ok(self.conn.execute(
-            "DELETE FROM entries WHERE synced_at IS NOT NULL AND recorded_at < ?1",
+            "DELETE FROM entries
+             WHERE synced_at IS NOT NULL AND upload_error IS NULL AND recorded_at < ?1",
             [before.0],
         )?)
     }
@@ -507,6 +516,22 @@ impl Store {
             )?;
             for id in ids {
                 stmt.execute(params![id.to_string(), at.0])?;
+            }
+        }
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// Marks entries the issuer rejected as done, with its reason, in one transaction.
+    pub fn mark_rejected(&mut self, rejected: &[(Uuid, String)], at: UnixTime) -> Result<()> {
+        let tx = self.conn.transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(
+                "UPDATE entries SET synced_at = ?2, upload_error = ?3
+                 WHERE id = ?1 AND synced_at IS NULL",
+            )?;
+            for (id, why) in rejected {
+                stmt.execute(params![id.to_string(), at.0, why])?;
             }
         }
         tx.commit()?;

@@ -43,6 +43,9 @@ pub struct SyncReport {
     pub uploaded: usize,
     /// Entries the issuer already had (a retried upload).
     pub duplicates: usize,
+    /// Entries the issuer refused as breaking the entry rules: kept on the gate with the
+    /// issuer's reason and not sent again.
+    pub rejected: usize,
     /// Whether a new trust list was installed.
     pub trust_list_updated: bool,
     /// Whether a new status list was installed.
@@ -479,6 +482,7 @@ pub fn sync(gate: &mut Gate, timeout: Duration, now: UnixTime) -> Result<SyncRep
         if acknowledged.is_empty() {
             break;
         }
+        let mut rejected = Vec::new();
         for r in answer
             .results
             .iter()
@@ -487,8 +491,16 @@ pub fn sync(gate: &mut Gate, timeout: Duration, now: UnixTime) -> Result<SyncRep
             match r.outcome {
                 UploadOutcome::Stored => report.uploaded += 1,
                 UploadOutcome::Duplicate => report.duplicates += 1,
+                UploadOutcome::Rejected => {
+                    report.rejected += 1;
+                    let why = r.error.as_ref().map_or("rejected", |e| e.message.as_str());
+                    rejected.push((r.id, why.to_owned()));
+                }
             }
         }
+        // A rejected entry is done: sending it again would be refused again and hold up
+        // every entry behind it. It stays on the gate with the reason, never purged.
+        gate.store_mut().mark_rejected(&rejected, now)?;
         gate.store_mut().mark_synced(&acknowledged, now)?;
     }
     let keep = gate.policy().keep_synced_days;

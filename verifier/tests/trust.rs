@@ -243,3 +243,61 @@ fn absurd_policies_are_refused_with_their_bounds() {
     }
     assert_eq!(gate.policy(), base, "nothing changed");
 }
+
+#[test]
+fn an_entry_the_issuer_rejects_is_kept_with_the_reason_and_never_blocks_later_uploads() {
+    let world = World::new();
+    let mut gate = world.gate();
+    // A gate whose wall clock was never set logs its entries in 1970: the issuer refuses
+    // them, and before, the whole batch was refused with them, every sync, forever.
+    let unset = ClockReading::wall_only(UnixTime(1_000));
+    let v = gate.check(&world.code(&world.valid), &unset).unwrap();
+    assert_eq!(v.verdict, Decision::Deny);
+    let first = sync::sync(&mut gate, DEFAULT_TIMEOUT, wall_clock()).unwrap();
+    assert_eq!((first.uploaded, first.rejected), (0, 1), "{first:?}");
+    let later = gate
+        .check(&world.code(&world.valid), &clock::read())
+        .unwrap();
+    assert_eq!(later.verdict, Decision::Allow, "{later:?}");
+    let report = sync::sync(&mut gate, DEFAULT_TIMEOUT, wall_clock()).unwrap();
+    assert_eq!((report.uploaded, report.rejected), (1, 0), "{report:?}");
+    let stored = world.issuer.entries().unwrap();
+    assert_eq!(
+        stored.len(),
+        1,
+        "only the entry inside the window is stored"
+    );
+    assert_eq!(stored[0].entry.id, later.entry_id);
+
+    let log = gate.log(UnixTime(0)).unwrap();
+    let bad = log.iter().find(|e| e.entry.id == v.entry_id).unwrap();
+    let why = bad
+        .upload_error
+        .as_deref()
+        .expect("the issuer's reason is kept");
+    assert!(why.contains("recorded_at 1000 is out of range"), "{why}");
+    assert!(
+        log.iter().all(|e| e.synced_at.is_some()),
+        "nothing is retried"
+    );
+    // Recorded in 1970, it is far past the retention of synced entries, and two syncs
+    // purged what they could: it is kept, as the only record of that entry.
+    assert_eq!(bad.entry.recorded_at, UnixTime(1_000));
+}
+
+#[test]
+fn an_override_reason_with_control_or_format_characters_is_refused_at_the_gate() {
+    let world = World::new();
+    let mut gate = world.gate();
+    let denied = gate.check("XG1:nope", &clock::read()).unwrap();
+    assert_eq!(denied.verdict, Decision::Deny);
+    for reason in ["ok\u{1b}[2J", "认识\u{202e}他", "x"] {
+        let err = gate
+            .override_denial(denied.entry_id, reason, &clock::read())
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("2 to 200 printable characters"), "{err}");
+    }
+    gate.override_denial(denied.entry_id, "认识他，手机没电了", &clock::read())
+        .unwrap();
+}

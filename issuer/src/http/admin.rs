@@ -13,7 +13,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use xiaoge_pass::{RiderId, SiteId, UnixTime};
 
-use super::{ApiError, ApiResult, bearer, blocking, json, now, parse_json};
+use super::{ApiError, ApiResult, PathId, bearer, blocking, json, now, parse_json};
 use crate::error::IssuerError;
 use crate::model::{
     Actor, CloseHelpRequest, NewBan, NewGate, NewPlatform, PlatformCreated, ReplaceGate,
@@ -122,7 +122,7 @@ async fn add_site(State(issuer): State<Arc<Issuer>>, _: Admin, body: Bytes) -> A
 async fn site(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
 ) -> ApiResult<Response> {
     Ok(json(&blocking(&issuer, move |i| i.site(SiteId(id))).await?))
 }
@@ -130,7 +130,7 @@ async fn site(
 async fn update_site(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let input: SiteInput = parse_json(&body).map_err(ApiError::from)?;
@@ -142,7 +142,7 @@ async fn update_site(
 async fn gates(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
 ) -> ApiResult<Response> {
     Ok(json(
         &blocking(&issuer, move |i| i.gates(Some(SiteId(id)))).await?,
@@ -152,7 +152,7 @@ async fn gates(
 async fn add_gate(
     State(issuer): State<Arc<Issuer>>,
     Admin(actor, _): Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let new: NewGate = parse_json(&body).map_err(ApiError::from)?;
@@ -167,7 +167,7 @@ async fn add_gate(
 async fn bans(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
 ) -> ApiResult<Response> {
     Ok(json(&blocking(&issuer, move |i| i.bans(SiteId(id))).await?))
 }
@@ -175,7 +175,7 @@ async fn bans(
 async fn ban(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let ban: NewBan = parse_json(&body).map_err(ApiError::from)?;
@@ -189,7 +189,7 @@ async fn ban(
 async fn unban(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path((id, rider)): Path<(u64, String)>,
+    Path((PathId(id), rider)): Path<(PathId, String)>,
 ) -> ApiResult<Response> {
     let rider: RiderId = rider.parse().map_err(|e: xiaoge_pass::FormatError| {
         ApiError::from(IssuerError::Invalid(e.to_string()))
@@ -201,7 +201,7 @@ async fn unban(
 async fn complain(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let complaint: RiderComplaint = parse_json(&body).map_err(ApiError::from)?;
@@ -237,7 +237,7 @@ async fn help_requests(
 async fn close_help_request(
     State(issuer): State<Arc<Issuer>>,
     Admin(_, name): Admin,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let close: CloseHelpRequest = parse_json(&body).map_err(ApiError::from)?;
@@ -261,7 +261,7 @@ fn optional_json<T: serde::de::DeserializeOwned + Default>(body: &[u8]) -> ApiRe
 async fn revoke_gate(
     State(issuer): State<Arc<Issuer>>,
     Admin(actor, _): Admin,
-    Path(gate): Path<u64>,
+    Path(PathId(gate)): Path<PathId>,
 ) -> ApiResult<Response> {
     blocking(&issuer, move |i| i.revoke_gate(actor, gate, now())).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
@@ -270,7 +270,7 @@ async fn revoke_gate(
 async fn replace_gate(
     State(issuer): State<Arc<Issuer>>,
     Admin(actor, _): Admin,
-    Path(gate): Path<u64>,
+    Path(PathId(gate)): Path<PathId>,
     body: Bytes,
 ) -> ApiResult<Response> {
     let replace: ReplaceGate = optional_json(&body)?;
@@ -327,7 +327,7 @@ async fn admin_tokens(State(issuer): State<Arc<Issuer>>, _: Admin) -> ApiResult<
 async fn revoke_admin_token(
     State(issuer): State<Arc<Issuer>>,
     Admin(actor, _): Admin,
-    Path(token): Path<u64>,
+    Path(PathId(token)): Path<PathId>,
 ) -> ApiResult<Response> {
     let sessions = blocking(&issuer, move |i| i.revoke_admin_token(actor, token, now())).await?;
     Ok(json(&serde_json::json!({ "sessions_ended": sessions })))

@@ -269,6 +269,24 @@ impl IntoResponse for ApiError {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+/// A numeric id from a URL path, such as a site's: at most `i64::MAX`, the largest integer
+/// SQLite holds, so that a larger one is answered 400 here rather than failing in the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PathId(pub u64);
+
+impl<'de> serde::Deserialize<'de> for PathId {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let id = u64::deserialize(d)?;
+        if i64::try_from(id).is_err() {
+            return Err(serde::de::Error::custom(format!(
+                "id {id} is out of range: expected at most {}",
+                i64::MAX
+            )));
+        }
+        Ok(Self(id))
+    }
+}
+
 /// Makes every error answer a JSON error that closes the connection.
 ///
 /// The framework answers some errors by itself in plain text (a path or query that does not

@@ -11,7 +11,7 @@ use xiaoge_pass::api::{Decision, Entry, EntryMethod};
 use xiaoge_pass::{SiteId, UnixTime};
 
 use super::Issuer;
-use crate::error::Result;
+use crate::error::{IssuerError, Result};
 use crate::model::{
     Building, ParkingSpot, RiderComplaint, RosterRow, RosterStatus, SiteInput, SiteKind,
 };
@@ -129,6 +129,21 @@ const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高�
 const GATE_NAMES: [&str; 4] = ["东门", "南门", "西门", "北门"];
 
 impl Issuer {
+    /// Refuses to seed the demo city into an issuer that already holds sites or platforms:
+    /// its made-up riders, gates and traffic would mix with the real ones for good.
+    pub fn check_empty_for_demo(&self) -> Result<()> {
+        let (sites, _, _) = self.store.site_coverage()?;
+        let platforms = self.platforms()?.len();
+        if sites > 0 || platforms > 0 {
+            return Err(IssuerError::Conflict(format!(
+                "{} already holds {sites} sites and {platforms} platforms; the demo city would \
+                 be mixed into them for good: use a new directory, or --force to add it anyway",
+                self.dir.display()
+            )));
+        }
+        Ok(())
+    }
+
     /// Seeds the demo city with `riders` riders and `history_days` days of gate traffic
     /// ending at `now`.
     pub fn seed_demo_city(

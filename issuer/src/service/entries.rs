@@ -3,7 +3,10 @@
 use std::collections::BTreeMap;
 
 use serde::Serialize;
-use xiaoge_pass::api::{Entry, MAX_UPLOAD_ENTRIES, UploadResponse, UploadResult};
+use xiaoge_pass::api::{
+    Entry, ErrorDetail, MAX_ENTRY_AHEAD, MAX_UPLOAD_ENTRIES, UploadOutcome, UploadResponse,
+    UploadResult,
+};
 use xiaoge_pass::{RiderStatus, UnixTime};
 
 use super::{Issuer, calendar};
@@ -113,6 +116,11 @@ fn share(part: u64, whole: u64) -> f64 {
 
 impl Issuer {
     /// Stores entries uploaded by `gate`, each exactly once.
+    ///
+    /// Each entry is checked against the rules the gate writes by ([`Entry::check`]); one
+    /// that breaks them is answered `rejected` with the reason and not stored, and the
+    /// others are stored. A whole-batch refusal would leave the gate retrying the same
+    /// poisoned batch forever, with every later entry queued behind it.
     pub fn ingest(
         &self,
         gate: &GateRow,
@@ -133,14 +141,38 @@ impl Issuer {
                 )));
             }
         }
-        let outcomes = self.store.insert_entries(gate.id, entries, now)?;
-        Ok(UploadResponse {
-            results: entries
-                .iter()
-                .zip(outcomes)
-                .map(|(e, outcome)| UploadResult { id: e.id, outcome })
-                .collect(),
-        })
+        let checks: Vec<_> = entries.iter().map(|e| e.check(now)).collect();
+        let valid: Vec<Entry> = entries
+            .iter()
+            .zip(&checks)
+            .filter(|(_, c)| c.is_ok())
+            .map(|(e, _)| e.clone())
+            .collect();
+        let mut stored = self.store.insert_entries(gate.id, &valid, now)?.into_iter();
+        let mut results = Vec::with_capacity(entries.len());
+        for (e, check) in entries.iter().zip(checks) {
+            let result = match check {
+                Ok(()) => UploadResult {
+                    id: e.id,
+                    // The store answers once per valid entry, in order.
+                    outcome: stored.next().unwrap_or(UploadOutcome::Duplicate),
+                    error: None,
+                },
+                Err(err) => {
+                    tracing::warn!(gate = gate.id, entry = %e.id, error = %err, "entry rejected");
+                    UploadResult {
+                        id: e.id,
+                        outcome: UploadOutcome::Rejected,
+                        error: Some(ErrorDetail {
+                            code: "invalid_entry".into(),
+                            message: format!("entry {}: {err}", e.id),
+                        }),
+                    }
+                }
+            };
+            results.push(result);
+        }
+        Ok(UploadResponse { results })
     }
 
     /// Every entry the gates have uploaded.
@@ -199,7 +231,10 @@ impl Issuer {
 
         let today = calendar::day_of(now);
         let since = UnixTime((today - STATS_DAYS + 1) * 86_400 - crate::store::CST_OFFSET);
-        let per_day = self.store.entries_per_day(since)?;
+        // Rows stored before entries were checked may lie anywhere in time: the figures count
+        // only the window, up to as far ahead as an entry may now be.
+        let until = now.plus(MAX_ENTRY_AHEAD);
+        let per_day = self.store.entries_per_day(since, until)?;
         let entries_per_day = (today - STATS_DAYS + 1..=today)
             .map(|day| {
                 let counts = per_day.get(&day).copied().unwrap_or_default();
@@ -224,7 +259,7 @@ impl Issuer {
             riders_by_platform: riders,
             status_list: self.status_list_usage()?,
             entries_per_day,
-            denials_by_reason: self.store.denials_by_reason(since)?,
+            denials_by_reason: self.store.denials_by_reason(since, until)?,
         })
     }
 }

@@ -141,7 +141,11 @@ impl Issuer {
         let since = now.plus(-DENIAL_DAYS * 86_400);
         Ok(Dashboard {
             stats: self.stats(now)?,
-            denials_by_site: self.store.denials_by_site(since, SITE_ROWS)?,
+            denials_by_site: self.store.denials_by_site(
+                since,
+                now.plus(xiaoge_pass::api::MAX_ENTRY_AHEAD),
+                SITE_ROWS,
+            )?,
             sites_missing: self.store.sites_missing_details(SITE_ROWS)?,
             open_help: self.help_requests(true, None)?,
         })

@@ -298,24 +298,33 @@ fn audit(
     }
 }
 
-/// Checks a name or short text: 1 to `max` bytes, no control characters.
+/// Checks a name or short text: 1 to `max` bytes, no control or format characters (a
+/// terminal escape or a bidi override would make it show as something else).
 fn validate_text(what: &str, text: &str, max: usize) -> Result<()> {
-    if text.trim().is_empty() || text.len() > max || text.chars().any(char::is_control) {
+    let shown = xiaoge_pass::text::escape_unprintable(text);
+    if let Some(c) = xiaoge_pass::text::first_unprintable(text) {
         return Err(IssuerError::Invalid(format!(
-            "{what} {text:?} must be 1 to {max} bytes of printable text"
+            "{what} \"{shown}\" contains U+{:04X}, a control or format character; expected 1 \
+             to {max} bytes of printable text",
+            u32::from(c)
+        )));
+    }
+    if text.trim().is_empty() || text.len() > max {
+        return Err(IssuerError::Invalid(format!(
+            "{what} \"{shown}\" must be 1 to {max} bytes of printable text"
         )));
     }
     Ok(())
 }
 
-/// Masks a display name to its first character and `**`, unless it is already masked: a
-/// gate needs no more than that to tell riders apart at a glance.
+/// Masks a display name to its first character and `**`: a gate needs no more than that to
+/// tell riders apart at a glance.
+///
+/// The mask is always made from the platform's name, even one that looks masked already: a
+/// `*` anywhere in a full name must not carry the rest of it into every code.
 pub fn mask_name(name: &str) -> Result<String> {
     let name = name.trim();
     validate_text("rider name", name, xiaoge_pass::pass::NAME_MAX_LEN)?;
-    if name.contains('*') {
-        return Ok(name.to_owned());
-    }
     let first: String = name.chars().take(1).collect();
     Ok(format!("{first}**"))
 }
@@ -330,10 +339,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_masked_unless_already_masked() {
+    fn names_are_always_masked_from_the_full_name() {
         assert_eq!(mask_name("黄小明").unwrap(), "黄**");
-        assert_eq!(mask_name("欧阳**").unwrap(), "欧阳**");
+        assert_eq!(mask_name("欧阳**").unwrap(), "欧**");
         assert_eq!(mask_name("Li Lei").unwrap(), "L**");
+        assert_eq!(mask_name("王*明 13812345678").unwrap(), "王**");
         assert!(mask_name("  ").is_err());
+    }
+
+    #[test]
+    fn names_with_control_or_format_characters_are_refused() {
+        for name in [
+            "黄\u{202e}明",
+            "\u{200b}李",
+            "王\u{feff}",
+            "a\u{1b}[2J",
+            "b\u{2066}c",
+        ] {
+            let err = mask_name(name).unwrap_err().to_string();
+            assert!(err.contains("U+"), "{err}");
+            assert!(
+                !err.contains(|c| !xiaoge_pass::text::is_printable(c)),
+                "{err:?}"
+            );
+        }
     }
 }

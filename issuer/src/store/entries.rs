@@ -164,14 +164,20 @@ impl Store {
         })
     }
 
-    /// Entries and denials per day since `since`.
-    pub fn entries_per_day(&self, since: UnixTime) -> Result<BTreeMap<i64, DayCount>> {
+    /// Entries and denials per day in `[since, until)`.
+    ///
+    /// Both bounds matter: a row far in the future would overflow the day arithmetic.
+    pub fn entries_per_day(
+        &self,
+        since: UnixTime,
+        until: UnixTime,
+    ) -> Result<BTreeMap<i64, DayCount>> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT (recorded_at + ?2) / 86400 AS day, COUNT(*), SUM(decision = 'deny')
-                 FROM entries WHERE recorded_at >= ?1 GROUP BY day",
+                 FROM entries WHERE recorded_at >= ?1 AND recorded_at < ?3 GROUP BY day",
             )?;
-            let rows = stmt.query_map(params![since.0, CST_OFFSET], |r| {
+            let rows = stmt.query_map(params![since.0, CST_OFFSET, until.0], |r| {
                 Ok((
                     r.get::<_, i64>(0)?,
                     DayCount {
@@ -185,28 +191,37 @@ impl Store {
         })
     }
 
-    /// Denials per reason since `since`.
-    pub fn denials_by_reason(&self, since: UnixTime) -> Result<BTreeMap<String, u64>> {
+    /// Denials per reason in `[since, until)`.
+    pub fn denials_by_reason(
+        &self,
+        since: UnixTime,
+        until: UnixTime,
+    ) -> Result<BTreeMap<String, u64>> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT COALESCE(reason, 'unknown'), COUNT(*) FROM entries
-                 WHERE decision = 'deny' AND recorded_at >= ?1 GROUP BY 1",
+                 WHERE decision = 'deny' AND recorded_at >= ?1 AND recorded_at < ?2 GROUP BY 1",
             )?;
-            let rows = stmt.query_map([since.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            let rows = stmt.query_map([since.0, until.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
 
-    /// Denials per site since `since`, most first, at most `limit` sites.
-    pub fn denials_by_site(&self, since: UnixTime, limit: u32) -> Result<Vec<SiteDenials>> {
+    /// Denials per site in `[since, until)`, most first, at most `limit` sites.
+    pub fn denials_by_site(
+        &self,
+        since: UnixTime,
+        until: UnixTime,
+        limit: u32,
+    ) -> Result<Vec<SiteDenials>> {
         self.read(|c| {
             let mut stmt = c.prepare(
                 "SELECT e.site_id, s.name, COUNT(*), SUM(e.decision = 'deny') AS denied
                  FROM entries e JOIN sites s ON s.id = e.site_id
-                 WHERE e.recorded_at >= ?1
+                 WHERE e.recorded_at >= ?1 AND e.recorded_at < ?3
                  GROUP BY e.site_id ORDER BY denied DESC, e.site_id LIMIT ?2",
             )?;
-            let rows = stmt.query_map(params![since.0, limit], |r| {
+            let rows = stmt.query_map(params![since.0, limit, until.0], |r| {
                 Ok(SiteDenials {
                     site: r.get(0)?,
                     name: r.get(1)?,

@@ -16,7 +16,7 @@ use super::charts;
 use super::html::{self, escape};
 use super::text::{Lang, Words};
 use super::{PageForm, PageQuery, lang, page, see_other};
-use crate::http::{blocking, now};
+use crate::http::{PathId, blocking, now};
 use crate::model::HelpRequest;
 use crate::service::{ADMIN_SESSION_TTL, Dashboard, Issuer};
 
@@ -163,7 +163,7 @@ struct CloseForm {
 
 async fn close_help(
     State(issuer): State<Arc<Issuer>>,
-    Path(id): Path<u64>,
+    Path(PathId(id)): Path<PathId>,
     headers: HeaderMap,
     PageForm(form): PageForm<CloseForm>,
 ) -> Response {
