@@ -107,25 +107,26 @@ pub struct Revocation {
 }
 
 impl Issuer {
+    /// Writes a new key's file and row, publishes the trust list with it, and says where the
+    /// key is in its life.
     pub(super) fn add_signing_key(
         &self,
         key: &KeyPair,
         valid_from: UnixTime,
         valid_until: UnixTime,
         now: UnixTime,
-    ) -> Result<()> {
+    ) -> Result<KeyStatus> {
         keyfile::write_new(&self.key_path(key.kid()), key)?;
-        self.store.insert_signing_key(
-            &SigningKeyRow {
-                kid: key.kid().to_string(),
-                public_key: key.public().as_bytes().to_vec(),
-                valid_from,
-                valid_until,
-                withdrawn: None,
-            },
-            now,
-        )?;
-        self.publish_trust_list(now)
+        let row = SigningKeyRow {
+            kid: key.kid().to_string(),
+            public_key: key.public().as_bytes().to_vec(),
+            valid_from,
+            valid_until,
+            withdrawn: None,
+        };
+        self.store.insert_signing_key(&row, now)?;
+        self.publish_trust_list(now)?;
+        Ok(key_status(&row, now))
     }
 
     /// The signing keys' rows, read again whenever any process changed a key (the keys
@@ -183,17 +184,7 @@ impl Issuer {
             }
         }
         let key = KeyPair::from_seed(secrets::random_bytes()?);
-        self.add_signing_key(&key, starts, until, now)?;
-        Ok(key_status(
-            &SigningKeyRow {
-                kid: key.kid().to_string(),
-                public_key: key.public().as_bytes().to_vec(),
-                valid_from: starts,
-                valid_until: until,
-                withdrawn: None,
-            },
-            now,
-        ))
+        self.add_signing_key(&key, starts, until, now)
     }
 
     /// Revokes a compromised key: it leaves the trust list at once, so gates refuse every
@@ -216,7 +207,7 @@ impl Issuer {
             return Err(IssuerError::Conflict(format!(
                 "key {} was already {} at {at}",
                 row.kid,
-                why_word(why)
+                why.as_str()
             )));
         }
         let was_signing = key_status(&row, now).state == KeyState::Signing;
@@ -231,17 +222,7 @@ impl Issuer {
                 .min();
             let key = KeyPair::from_seed(secrets::random_bytes()?);
             let until = next.map_or(OPEN_ENDED, |n| n.plus(-1));
-            self.add_signing_key(&key, now, until, now)?;
-            Some(key_status(
-                &SigningKeyRow {
-                    kid: key.kid().to_string(),
-                    public_key: key.public().as_bytes().to_vec(),
-                    valid_from: now,
-                    valid_until: until,
-                    withdrawn: None,
-                },
-                now,
-            ))
+            Some(self.add_signing_key(&key, now, until, now)?)
         } else {
             self.publish_trust_list(now)?;
             None
@@ -445,13 +426,6 @@ impl Issuer {
 /// or a code it signed may still be shown (plus a day's grace for clocks).
 fn in_trust_list(row: &SigningKeyRow, now: UnixTime) -> bool {
     row.withdrawn.is_none() && row.valid_until.plus(DEFAULT_LIFETIME + RETIRED_KEY_GRACE) >= now
-}
-
-fn why_word(why: Withdrawal) -> &'static str {
-    match why {
-        Withdrawal::Superseded => "superseded",
-        Withdrawal::Revoked => "revoked",
-    }
 }
 
 fn key_status(row: &SigningKeyRow, now: UnixTime) -> KeyStatus {

@@ -21,7 +21,9 @@ pub enum Withdrawal {
 }
 
 impl Withdrawal {
-    fn as_str(self) -> &'static str {
+    /// The word stored and shown for it.
+    #[must_use]
+    pub fn as_str(self) -> &'static str {
         match self {
             Withdrawal::Superseded => "superseded",
             Withdrawal::Revoked => "revoked",
