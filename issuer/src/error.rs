@@ -80,9 +80,18 @@ pub enum IssuerError {
         /// How many indexes the status list holds.
         capacity: u64,
     },
-    /// The enrollment token is unknown, already used, or not for this issuer.
-    #[error("enrollment token is unknown, already used, or for another issuer")]
-    UnknownToken,
+    /// A presented secret matches none the issuer holds (an enrollment token may also be
+    /// used already, or be another issuer's; a login link, used or expired).
+    #[error("{}", .0.unknown_words())]
+    UnknownSecret(crate::service::Secret),
+    /// The caller's address presented too many unknown secrets of this kind lately.
+    #[error("too many unknown {secret}s from this address; retry in {retry_after} s")]
+    TooManyFailures {
+        /// Which kind of secret.
+        secret: crate::service::Secret,
+        /// Seconds until the address may try again.
+        retry_after: i64,
+    },
     /// A gate request failed authentication.
     #[error("gate request refused: {0}")]
     GateAuth(String),

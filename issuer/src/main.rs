@@ -69,6 +69,14 @@ enum Command {
         /// The PEM private key of --tls-cert.
         #[arg(long, value_name = "KEY.pem", requires = "tls_cert")]
         tls_key: Option<PathBuf>,
+        /// Connections held at once; one more is answered 503 and closed. The open-file
+        /// limit is raised to fit it where the system allows, or the cap is lowered to fit.
+        #[arg(long, default_value_t = http::connections::ConnectionLimits::default().max_connections)]
+        max_connections: usize,
+        /// A reverse proxy in front (repeatable): requests from it are counted, for the
+        /// throttle on unknown secrets, against the last X-Forwarded-For address it appends.
+        #[arg(long, value_name = "IP")]
+        trusted_proxy: Vec<std::net::IpAddr>,
     },
     /// Delivery platforms.
     #[command(subcommand)]
@@ -619,12 +627,18 @@ fn run(cli: Cli) -> Result<()> {
             listen,
             tls_cert,
             tls_key,
+            max_connections,
+            trusted_proxy,
         } => {
             let tls = tls_cert.zip(tls_key);
             serve(
                 &data.data,
                 listen,
                 tls.as_ref().map(|(c, k)| (c.as_path(), k.as_path())),
+                max_connections,
+                http::guesses::Edge {
+                    trusted_proxies: trusted_proxy,
+                },
             )?;
         }
         Command::Platform(command) => platform(command, now)?,
@@ -1305,7 +1319,16 @@ fn parse_time(text: &str) -> Result<UnixTime> {
     Ok(UnixTime(t.timestamp()))
 }
 
-fn serve(dir: &Path, listen: SocketAddr, tls: Option<(&Path, &Path)>) -> Result<()> {
+fn serve(
+    dir: &Path,
+    listen: SocketAddr,
+    tls: Option<(&Path, &Path)>,
+    max_connections: usize,
+    edge: http::guesses::Edge,
+) -> Result<()> {
+    if max_connections == 0 {
+        anyhow::bail!("--max-connections 0 would serve nobody; give at least 1");
+    }
     // Read before anything listens, so a wrong file fails at once and names itself.
     let tls = tls
         .map(|(cert, key)| http::tls::server_config(cert, key))
@@ -1316,6 +1339,10 @@ fn serve(dir: &Path, listen: SocketAddr, tls: Option<(&Path, &Path)>) -> Result<
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
+    let limits = http::connections::ConnectionLimits {
+        max_connections: fit_open_files(max_connections),
+        ..Default::default()
+    };
     let issuer = Arc::new(
         Issuer::open(dir).with_context(|| format!("opening issuer at {}", dir.display()))?,
     );
@@ -1332,15 +1359,49 @@ fn serve(dir: &Path, listen: SocketAddr, tls: Option<(&Path, &Path)>) -> Result<
         let scheme = if tls.is_some() { "https" } else { "http" };
         tracing::info!(%addr, issuer = issuer.name(), scheme, "serving");
         print_line(&format!("{scheme}://{addr}"))?;
-        match tls {
-            Some(config) => http::tls::serve_tls(issuer, listener, config, shutdown_signal())
-                .await
-                .context("serving HTTPS"),
-            None => http::serve(issuer, listener, shutdown_signal())
-                .await
-                .context("serving HTTP"),
-        }
+        http::serve(issuer, listener, edge, tls, limits, shutdown_signal()).await;
+        Ok(())
     })
+}
+
+/// File descriptors the issuer needs besides its connections: the database and its WAL,
+/// the listener, the runtime's own.
+const SPARE_FILES: u64 = 64;
+
+/// Raises the open-file limit to hold `wanted` connections where the hard limit allows, and
+/// otherwise lowers the cap to what fits, saying so: at the limit, accept fails for everyone.
+fn fit_open_files(wanted: usize) -> usize {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let limit = getrlimit(Resource::Nofile);
+    let need = u64::try_from(wanted)
+        .unwrap_or(u64::MAX)
+        .saturating_add(SPARE_FILES);
+    let Some(current) = limit.current else {
+        return wanted;
+    };
+    if current >= need {
+        return wanted;
+    }
+    let raised = limit.maximum.map_or(need, |max| max.min(need));
+    let mut new = limit;
+    new.current = Some(raised);
+    let now = if setrlimit(Resource::Nofile, new).is_ok() {
+        raised
+    } else {
+        current
+    };
+    let fits = usize::try_from(now.saturating_sub(SPARE_FILES))
+        .unwrap_or(usize::MAX)
+        .clamp(1, wanted);
+    if fits < wanted {
+        tracing::warn!(
+            wanted,
+            serving = fits,
+            open_file_limit = now,
+            "the open-file limit holds fewer connections than --max-connections; raise it (ulimit -n, LimitNOFILE=)"
+        );
+    }
+    fits
 }
 
 async fn shutdown_signal() {

@@ -229,6 +229,8 @@ pub enum Actor {
     AdminToken(u64),
     /// The gate with this id (enrolling with its token).
     Gate(u64),
+    /// Whoever called from this address, not yet known to be anyone.
+    Address(std::net::IpAddr),
 }
 
 impl std::fmt::Display for Actor {
@@ -237,6 +239,7 @@ impl std::fmt::Display for Actor {
             Self::Cli => f.write_str("cli"),
             Self::AdminToken(id) => write!(f, "admin-token:{id}"),
             Self::Gate(id) => write!(f, "gate:{id}"),
+            Self::Address(ip) => write!(f, "address:{ip}"),
         }
     }
 }

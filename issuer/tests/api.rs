@@ -226,13 +226,18 @@ fn every_route_is_served() {
 
 #[test]
 fn admin_routes_need_an_admin_token() {
-    let api = Api::new();
-    let platform_key = api.platform("美团");
-    let token = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let mut api = Api::new();
+    let mut platform_key = api.platform("美团");
     let admin_routes = ROUTES
         .iter()
         .filter(|(_, p)| p.starts_with("/v1/admin") || *p == "/v1/stats");
-    for (method, path) in admin_routes {
+    for (n, (method, path)) in admin_routes.enumerate() {
+        // Each route presents two unknown secrets; a fresh issuer every few routes keeps
+        // loopback under the guess throttle, which has its own test.
+        if n % 4 == 3 {
+            api = Api::new();
+            platform_key = api.platform("美团");
+        }
         let path = path
             .replace("{site_id}", "1")
             .replace("{rider_id}", "R1")
@@ -247,6 +252,7 @@ fn admin_routes_need_an_admin_token() {
             assert_eq!(answer.code(), "unauthorized");
         }
     }
+    let token = api.issuer.add_admin_token("ops", http::now()).unwrap();
     let stats = api.call("GET", "/v1/stats", &bearer(&token), None);
     assert_eq!(stats.status, 200);
     assert!(stats.json()["targets"].is_array());
@@ -2075,4 +2081,63 @@ fn pages_refuse_forms_from_other_sites_and_forbid_framing_and_foreign_scripts() 
             "{page}: inline styles break the CSP"
         );
     }
+}
+
+#[test]
+fn an_address_guessing_secrets_is_throttled_and_seen_in_the_audit_log() {
+    let api = Api::new();
+    let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
+    let platform_key = api.platform("美团");
+    // Half through the API, half through the dashboard's login form: one count.
+    for n in 0..10 {
+        let answer = if n % 2 == 0 {
+            api.call("GET", "/v1/admin/sites", &bearer("xga_guess"), None)
+        } else {
+            api.form("/admin/login", &[], "token=xga_guess")
+        };
+        assert_eq!(answer.status, 401, "guess {n}");
+    }
+    let throttled = api.call("GET", "/v1/admin/sites", &bearer(&admin), None);
+    assert_eq!(
+        throttled.status, 429,
+        "even the right token waits out the window"
+    );
+    assert_eq!(throttled.code(), "too_many_failures");
+    let wait: i64 = throttled.headers["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=600).contains(&wait), "{wait}");
+    let login = api.form("/admin/login", &[], &format!("token={admin}"));
+    assert_eq!(login.status, 429, "the dashboard's login is the same door");
+
+    let riders = api.call(
+        "GET",
+        "/v1/platform/riders/R1",
+        &bearer(&platform_key),
+        None,
+    );
+    assert_ne!(
+        riders.status, 429,
+        "another kind of secret is not throttled"
+    );
+
+    let log = api.issuer.audit_log(UnixTime(0)).unwrap();
+    let guesses: Vec<_> = log
+        .iter()
+        .filter(|e| e.action.starts_with("auth."))
+        .map(|e| (e.action.as_str(), e.actor.as_str()))
+        .collect();
+    assert_eq!(
+        guesses,
+        [
+            ("auth.unknown_secret", "address:127.0.0.1"),
+            ("auth.throttled", "address:127.0.0.1")
+        ]
+    );
+    assert!(
+        log.iter().all(|e| !e.detail.contains("xga_guess")),
+        "the log never holds what was presented"
+    );
 }

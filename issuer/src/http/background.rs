@@ -5,6 +5,8 @@ use std::net::SocketAddr;
 use std::sync::{Arc, mpsc};
 use std::thread::JoinHandle;
 
+use super::connections::ConnectionLimits;
+use super::guesses::Edge;
 use crate::error::{IssuerError, Result};
 use crate::service::Issuer;
 
@@ -18,6 +20,16 @@ pub struct Background {
 impl Background {
     /// Serves `issuer` on `addr` (port 0 picks a free one) and returns once it listens.
     pub fn start(issuer: &Arc<Issuer>, addr: SocketAddr, worker_threads: usize) -> Result<Self> {
+        Self::start_with(issuer, addr, worker_threads, ConnectionLimits::default())
+    }
+
+    /// As [`Self::start`], holding connections within `limits`.
+    pub fn start_with(
+        issuer: &Arc<Issuer>,
+        addr: SocketAddr,
+        worker_threads: usize,
+        limits: ConnectionLimits,
+    ) -> Result<Self> {
         let (ready_tx, ready_rx) = mpsc::channel();
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let issuer = Arc::clone(issuer);
@@ -39,10 +51,11 @@ impl Background {
                         }
                     };
                     let _ = ready_tx.send(listener.local_addr());
-                    super::serve(issuer, listener, async {
+                    let stop = async {
                         let _ = stop_rx.await;
-                    })
-                    .await
+                    };
+                    super::serve(issuer, listener, Edge::default(), None, limits, stop).await;
+                    Ok(())
                 })
             })
             .map_err(|e| IssuerError::io("starting the issuer thread", e))?;

@@ -8,7 +8,9 @@
 
 mod admin;
 mod background;
+pub mod connections;
 mod gate;
+pub mod guesses;
 pub mod pages;
 mod platform;
 mod public;
@@ -32,7 +34,7 @@ use xiaoge_pass::api::{ErrorBody, ErrorDetail};
 
 use crate::error::IssuerError;
 use crate::model::RowError;
-use crate::service::Issuer;
+use crate::service::{Issuer, Secret};
 
 pub use background::Background;
 
@@ -93,6 +95,12 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// The issuer's router, ready to serve or to call in tests without a socket.
 pub fn router(issuer: Arc<Issuer>) -> Router {
+    router_behind(issuer, guesses::Edge::default())
+}
+
+/// The issuer's router for a server behind `edge`.
+pub fn router_behind(issuer: Arc<Issuer>, edge: guesses::Edge) -> Router {
+    let throttle = (Arc::clone(&issuer), Arc::new(edge));
     Router::new()
         .merge(public::routes())
         .merge(gate::routes())
@@ -113,6 +121,10 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
             REQUEST_TIMEOUT,
         ))
         .layer(axum::middleware::map_response(error_answers))
+        .layer(axum::middleware::from_fn_with_state(
+            throttle,
+            guesses::throttle_guesses,
+        ))
         .layer(axum::middleware::from_fn(sort_callers))
         // The span names the path only: a query may carry a one-time login token, and a
         // debug log must not hand it to whoever reads the logs.
@@ -128,15 +140,23 @@ pub fn router(issuer: Arc<Issuer>) -> Router {
         .with_state(issuer)
 }
 
-/// Serves `issuer` on `listener` until `shutdown` completes, then finishes in-flight requests.
+/// Serves `issuer` on `listener` behind `edge`, over TLS when `tls` is given, within
+/// `limits`, until `shutdown` completes; then finishes the requests in flight.
 pub async fn serve(
     issuer: Arc<Issuer>,
     listener: TcpListener,
+    edge: guesses::Edge,
+    tls: Option<Arc<tokio_rustls::rustls::ServerConfig>>,
+    limits: connections::ConnectionLimits,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, router(issuer))
-        .with_graceful_shutdown(shutdown)
-        .await
+) {
+    let router = router_behind(issuer, edge);
+    match tls {
+        Some(config) => {
+            connections::serve(listener, tls::Tls::new(config), router, limits, shutdown).await;
+        }
+        None => connections::serve(listener, connections::Plain, router, limits, shutdown).await,
+    }
 }
 
 /// The wall clock, read at the edge and passed inward.
@@ -156,6 +176,7 @@ pub struct ApiError {
     message: String,
     rows: Vec<RowError>,
     retry_after: Option<i64>,
+    refused_secret: Option<Secret>,
 }
 
 impl ApiError {
@@ -166,7 +187,14 @@ impl ApiError {
             message,
             rows: Vec::new(),
             retry_after: None,
+            refused_secret: None,
         }
+    }
+
+    /// Marks `response`, a page answered for this error, as refusing an unknown secret if
+    /// it did, so that the guess throttle counts it as it counts the API's answers.
+    fn mark(&self, response: Response) -> Response {
+        guesses::mark_refused(response, self.refused_secret)
     }
 
     /// The answer's status.
@@ -197,7 +225,13 @@ impl From<IssuerError> for ApiError {
             IssuerError::RosterRejected(_) => (StatusCode::UNPROCESSABLE_ENTITY, "roster_rejected"),
             IssuerError::RiderNotValid { .. } => (StatusCode::FORBIDDEN, "rider_not_valid"),
             IssuerError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
-            IssuerError::UnknownToken => (StatusCode::UNAUTHORIZED, "unknown_token"),
+            IssuerError::UnknownSecret(Secret::EnrollmentToken) => {
+                (StatusCode::UNAUTHORIZED, "unknown_token")
+            }
+            IssuerError::UnknownSecret(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            IssuerError::TooManyFailures { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_failures")
+            }
             IssuerError::GateAuth(_) => (StatusCode::UNAUTHORIZED, "gate_auth_failed"),
             IssuerError::GateRevoked { .. } => (StatusCode::UNAUTHORIZED, "gate_revoked"),
             IssuerError::EnrollmentTokenExpired { .. } => {
@@ -229,7 +263,11 @@ impl From<IssuerError> for ApiError {
         let mut answer = Self::new(status, code, e.to_string());
         match e {
             IssuerError::RosterRejected(rows) => answer.rows = rows,
-            IssuerError::RateLimited { retry_after } => answer.retry_after = Some(retry_after),
+            IssuerError::RateLimited { retry_after }
+            | IssuerError::TooManyFailures { retry_after, .. } => {
+                answer.retry_after = Some(retry_after);
+            }
+            IssuerError::UnknownSecret(secret) => answer.refused_secret = Some(secret),
             _ => {}
         }
         answer
@@ -247,6 +285,8 @@ struct ErrorAnswer {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let (status, retry_after, refused_secret) =
+            (self.status, self.retry_after, self.refused_secret);
         let body = ErrorAnswer {
             body: ErrorBody {
                 error: ErrorDetail {
@@ -256,11 +296,9 @@ impl IntoResponse for ApiError {
             },
             rows: self.rows,
         };
-        let mut response = (self.status, axum::Json(body)).into_response();
-        if let Some(v) = self
-            .retry_after
-            .and_then(|s| HeaderValue::from_str(&s.to_string()).ok())
-        {
+        let mut response =
+            guesses::mark_refused((status, axum::Json(body)).into_response(), refused_secret);
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             response.headers_mut().insert(header::RETRY_AFTER, v);
         }
         response

@@ -1,30 +1,21 @@
 //! TLS termination for `serve --tls-cert --tls-key`: small deployments without a reverse
 //! proxy serve HTTPS themselves.
 //!
-//! Handshakes run on their own tasks, so a client that opens a connection and says nothing
-//! delays only itself (and for at most [`HANDSHAKE_TIMEOUT`]); finished connections are handed
-//! to axum through a channel, so graceful shutdown works exactly as it does for plain HTTP.
+//! The handshake is the only difference from plain HTTP: connections are accepted, capped,
+//! timed and drained by the same loop ([`super::connections`]).
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
 
 use thiserror::Error;
-use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::net::TcpStream;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls::pki_types::pem::PemObject;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_rustls::rustls::{self, ServerConfig};
 use tokio_rustls::server::TlsStream;
 
-use crate::service::Issuer;
-
-/// How long a client may take to finish the TLS handshake.
-pub const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Handshaken connections waiting for axum to take them.
-const READY_QUEUE: usize = 64;
+use super::connections::Handshake;
 
 /// Why the certificate or the key given to `serve` cannot be served.
 #[derive(Debug, Error)]
@@ -104,82 +95,25 @@ pub fn server_config(cert: &Path, key: &Path) -> Result<Arc<ServerConfig>, TlsSe
     Ok(Arc::new(config))
 }
 
-/// A listener that hands axum connections whose TLS handshake has completed.
-pub struct TlsListener {
-    ready: mpsc::Receiver<(TlsStream<TcpStream>, SocketAddr)>,
-    local: SocketAddr,
-}
+/// TLS on accepted connections, for [`super::connections::serve`].
+#[derive(Clone)]
+pub struct Tls(TlsAcceptor);
 
-impl TlsListener {
-    /// Accepts on `listener` and runs each handshake with `config` on its own task; must be
-    /// called inside a Tokio runtime. The accepting task ends when this listener is dropped.
-    pub fn new(listener: TcpListener, config: Arc<ServerConfig>) -> std::io::Result<Self> {
-        let local = listener.local_addr()?;
-        let (tx, ready) = mpsc::channel(READY_QUEUE);
-        tokio::spawn(accept_loop(listener, TlsAcceptor::from(config), tx));
-        Ok(Self { ready, local })
+impl Tls {
+    /// Handshakes with `config`.
+    #[must_use]
+    pub fn new(config: Arc<ServerConfig>) -> Self {
+        Self(TlsAcceptor::from(config))
     }
 }
 
-impl axum::serve::Listener for TlsListener {
+impl Handshake for Tls {
     type Io = TlsStream<TcpStream>;
-    type Addr = SocketAddr;
 
-    async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-        match self.ready.recv().await {
-            Some(connection) => connection,
-            // The accepting task only ends once this receiver is gone, so this is unreachable
-            // in practice; waiting forever lets graceful shutdown decide when serving ends.
-            None => std::future::pending().await,
-        }
+    async fn handshake(&self, tcp: TcpStream) -> std::io::Result<Self::Io> {
+        self.0.accept(tcp).await
     }
 
-    fn local_addr(&self) -> std::io::Result<Self::Addr> {
-        Ok(self.local)
-    }
-}
-
-async fn accept_loop(
-    listener: TcpListener,
-    acceptor: TlsAcceptor,
-    ready: mpsc::Sender<(TlsStream<TcpStream>, SocketAddr)>,
-) {
-    loop {
-        let (tcp, peer) = tokio::select! {
-            () = ready.closed() => return,
-            accepted = listener.accept() => match accepted {
-                Ok(accepted) => accepted,
-                Err(e) => {
-                    // Out of file descriptors, typically: wait rather than spin.
-                    tracing::warn!(error = %e, "accepting a connection failed");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            },
-        };
-        let (acceptor, ready) = (acceptor.clone(), ready.clone());
-        tokio::spawn(async move {
-            match tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(tcp)).await {
-                Ok(Ok(stream)) => {
-                    let _ = ready.send((stream, peer)).await;
-                }
-                // A gate that refuses our certificate shows up here, as the alert it sent.
-                Ok(Err(e)) => tracing::info!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => tracing::info!(%peer, "TLS handshake timed out"),
-            }
-        });
-    }
-}
-
-/// Serves `issuer` over TLS on `listener` until `shutdown` completes, then finishes the
-/// requests in flight, as [`super::serve`] does for plain HTTP.
-pub async fn serve_tls(
-    issuer: Arc<Issuer>,
-    listener: TcpListener,
-    config: Arc<ServerConfig>,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(TlsListener::new(listener, config)?, super::router(issuer))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Before the handshake there is no way to say anything a TLS client would read.
+    fn refuse(&self, _: &TcpStream) {}
 }

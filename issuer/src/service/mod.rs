@@ -10,6 +10,7 @@ pub mod calendar;
 mod credentials;
 mod demo_city;
 mod entries;
+mod guesses;
 mod help;
 mod keys;
 mod platforms;
@@ -33,6 +34,7 @@ pub use credentials::{
 };
 pub use demo_city::DemoCity;
 pub use entries::{DayFigures, Stats, Targets};
+pub use guesses::{GUESS_WINDOW, Secret};
 pub use help::{ADMIN_SESSION_TTL, Dashboard, HELP_NOTE_MAX};
 pub use keys::{DEFAULT_ANNOUNCE_DAYS, KeyStatus};
 pub use sites::{BundleFetch, GateRequestAuth};
@@ -100,6 +102,7 @@ pub struct Issuer {
     key_rows: Mutex<Option<keys::CachedKeyRows>>,
     status_list: Mutex<Option<keys::CachedStatusList>>,
     rate_limit: riders::Limiter,
+    guesses: guesses::GuessThrottle,
 }
 
 impl Issuer {
@@ -171,6 +174,7 @@ impl Issuer {
             key_rows: Mutex::new(None),
             status_list: Mutex::new(None),
             rate_limit: riders::Limiter::default(),
+            guesses: guesses::GuessThrottle::default(),
         }
     }
 
@@ -249,7 +253,7 @@ impl Issuer {
         let found = self
             .store
             .admin_token(&secrets::secret_hash(token))?
-            .ok_or(IssuerError::Unauthorized("admin token is unknown"))?;
+            .ok_or(Secret::AdminToken.unknown())?;
         if let Some(at) = found.revoked_at {
             return Err(IssuerError::AdminTokenRevoked {
                 token: found.id,
@@ -335,8 +339,20 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
+
+    /// A new issuer in a temporary directory, which lives as long as the guard returned.
+    pub(crate) fn fresh_issuer() -> (tempfile::TempDir, Issuer) {
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let issuer = Issuer::init(
+            &dir.path().join("i"),
+            &InitOptions::default(),
+            UnixTime(1_767_225_600),
+        )
+        .expect("issuer");
+        (dir, issuer)
+    }
 
     #[test]
     fn names_are_always_masked_from_the_full_name() {

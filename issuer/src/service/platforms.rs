@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use xiaoge_pass::{RiderId, UnixTime};
 
-use super::{Issuer, audit, mask_name, validate_text};
+use super::{Issuer, Secret, audit, mask_name, validate_text};
 use crate::error::{IssuerError, Result};
 use crate::model::{
     Actor, ConductDay, LoginLink, MAX_ROSTER_ROWS, PlatformInfo, RiderInfo, RosterApplied,
@@ -58,7 +58,7 @@ impl Issuer {
         let found = self
             .store
             .platform_by_key(&secrets::secret_hash(api_key))?
-            .ok_or(IssuerError::Unauthorized("platform API key is unknown"))?;
+            .ok_or(Secret::PlatformKey.unknown())?;
         if let Some(at) = found.revoked_at {
             return Err(IssuerError::PlatformKeyRevoked {
                 key: found.key_id,

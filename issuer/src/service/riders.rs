@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use xiaoge_pass::pass::DEFAULT_LIFETIME;
 use xiaoge_pass::{CodeId, Pass, RiderId, RiderStatus, SiteId, UnixTime};
 
-use super::{Issuer, lock, mask_name, validate_text};
+use super::{Issuer, Secret, lock, mask_name, validate_text};
 use crate::error::{IssuerError, Result};
 use crate::model::{CodeResponse, SessionInfo, StatusListUsage};
 use crate::secrets;
@@ -191,9 +191,7 @@ impl Issuer {
                 now,
                 expires_at,
             )?
-            .ok_or(IssuerError::Unauthorized(
-                "login link is unknown, already used or expired",
-            ))?;
+            .ok_or(Secret::LoginLink.unknown())?;
         let row = self.rider(&rider)?;
         Ok((
             session,

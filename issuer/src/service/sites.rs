@@ -7,7 +7,7 @@ use xiaoge_pass::gate_auth::{self, EnrollmentToken};
 use xiaoge_pass::keys::{public_key_from_bytes, signature_valid};
 use xiaoge_pass::{RiderId, SiteBundle, SiteId, UnixTime};
 
-use super::{DEFAULT_TOKEN_DAYS, Issuer, SignedList, audit, validate_text};
+use super::{DEFAULT_TOKEN_DAYS, Issuer, Secret, SignedList, audit, validate_text};
 use crate::error::{IssuerError, Result};
 use crate::model::{Actor, Ban, GateCreated, GateInfo, RiderComplaint, Site, SiteInput};
 use crate::secrets;
@@ -233,9 +233,9 @@ impl Issuer {
         let token: EnrollmentToken = request
             .token
             .parse()
-            .map_err(|_| IssuerError::UnknownToken)?;
+            .map_err(|_| Secret::EnrollmentToken.unknown())?;
         if token.root_fingerprint != self.root_fingerprint() {
-            return Err(IssuerError::UnknownToken);
+            return Err(Secret::EnrollmentToken.unknown());
         }
         let public = hex::decode(&request.public_key)
             .ok()
@@ -267,7 +267,7 @@ impl Issuer {
                     expired_at: expired_at.0,
                 });
             }
-            Enrollment::Unknown => return Err(IssuerError::UnknownToken),
+            Enrollment::Unknown => return Err(Secret::EnrollmentToken.unknown()),
         };
         let site = self.site(gate.site_id)?;
         Ok(EnrollResponse {

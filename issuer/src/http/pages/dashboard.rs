@@ -104,10 +104,10 @@ async fn login(
             );
             response
         }
-        Err(_) => page(
+        Err(e) => e.mark(page(
             StatusCode::UNAUTHORIZED,
             login_form(lang, Some(lang.words().admin_login_failed)),
-        ),
+        )),
     }
 }
 

@@ -89,10 +89,10 @@ async fn login(
             response.headers_mut().insert(header::SET_COOKIE, set);
             response
         }
-        Err(_) => page(
+        Err(e) => e.mark(page(
             StatusCode::UNAUTHORIZED,
             html::error_page(lang, lang.words().login_failed),
-        ),
+        )),
     }
 }
 
