@@ -138,6 +138,8 @@ pub struct Strings {
     pub synced: &'static str,
     /// Notice: writing the log failed.
     pub log_failed: &'static str,
+    /// Banner: the issuer revoked this gate; it will not sync until enrolled anew.
+    pub gate_revoked: &'static str,
 }
 
 /// 中文.
@@ -203,6 +205,7 @@ pub const ZH: Strings = Strings {
     sync_failed: "同步失败",
     synced: "同步完成",
     log_failed: "记录写入失败，请联系运维",
+    gate_revoked: "本闸机已被注销，无法再同步：请联系物业重新登记本机",
 };
 
 /// English.
@@ -268,6 +271,7 @@ pub const EN: Strings = Strings {
     sync_failed: "Sync failed",
     synced: "Synced",
     log_failed: "Could not write the log: call support",
+    gate_revoked: "This gate was revoked: it can no longer sync. Call the property to enroll it again",
 };
 
 /// The table for `lang`.

@@ -815,7 +815,9 @@ fn print_worker_event(event: &WorkerEvent, json: bool) {
             report.clock_offset.unwrap_or(0),
             report.purged
         ),
-        WorkerEvent::Failed { error, retry_in_s } => {
+        WorkerEvent::Failed {
+            error, retry_in_s, ..
+        } => {
             println!("sync failed: {error}; retrying in {retry_in_s} s");
         }
         WorkerEvent::OutsideWindow => println!("outside the sync window; waiting"),

@@ -710,13 +710,41 @@ pub enum WorkerEvent {
     },
     /// A sync failed; the next try is after `retry_in_s`.
     Failed {
-        /// Why.
+        /// Why, in words.
         error: String,
+        /// What kind of failure, for the guard.
+        failure: SyncFailure,
         /// Seconds until the next try.
         retry_in_s: u64,
     },
     /// Outside the window: the next sync waits for it.
     OutsideWindow,
+}
+
+/// What kind of failure a sync met, as the guard must tell them apart: one passes by
+/// itself, one only the operator can end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncFailure {
+    /// The issuer was not reached, or its certificate was refused: it may come back.
+    Unreachable,
+    /// The issuer refuses this gate's key (`gate revoke` or `gate replace`): it will never
+    /// sync again until it is enrolled anew.
+    GateRevoked,
+    /// Anything else; the words say what.
+    Other,
+}
+
+impl SyncFailure {
+    /// The kind of `error`.
+    #[must_use]
+    pub fn of(error: &GateError) -> Self {
+        match error {
+            GateError::Network { .. } | GateError::Tls { .. } => Self::Unreachable,
+            GateError::Issuer { code, .. } if code == "gate_revoked" => Self::GateRevoked,
+            _ => Self::Other,
+        }
+    }
 }
 
 /// The pause after `failures` failures in a row: doubling from 5 s up to `max`, with a
@@ -759,9 +787,16 @@ pub fn run_worker(
                 }
                 Err(e) => {
                     failures += 1;
-                    let pause = backoff(failures, schedule.max_backoff);
+                    let failure = SyncFailure::of(&e);
+                    // A revoked gate asks again only rarely: its answer will not change.
+                    let pause = if failure == SyncFailure::GateRevoked {
+                        schedule.max_backoff
+                    } else {
+                        backoff(failures, schedule.max_backoff)
+                    };
                     events(WorkerEvent::Failed {
                         error: e.to_string(),
+                        failure,
                         retry_in_s: pause.as_secs(),
                     });
                     pause

@@ -17,8 +17,8 @@ use xiaoge_gate::kiosk::app::{Controller, install_fonts};
 use xiaoge_gate::kiosk::model::{CameraState, Input, Kiosk, Screen, pin_hash};
 use xiaoge_gate::kiosk::view;
 use xiaoge_gate::scanner::ScanEvent;
-use xiaoge_gate::sync::{self, DEFAULT_TIMEOUT};
-use xiaoge_issuer::model::{SiteInput, SiteKind};
+use xiaoge_gate::sync::{self, DEFAULT_TIMEOUT, SyncFailure};
+use xiaoge_issuer::model::{Actor, SiteInput, SiteKind};
 use xiaoge_issuer::service::InitOptions;
 use xiaoge_issuer::{Issuer, http};
 use xiaoge_pass::api::{Decision, EntryMethod};
@@ -38,6 +38,7 @@ struct World {
     revoked: RiderId,
     suspended: RiderId,
     banned: RiderId,
+    gate_id: u64,
 }
 
 impl World {
@@ -70,7 +71,7 @@ impl World {
             .set_regulator_status(&suspended, RiderStatus::Suspended, now)
             .expect("suspend");
         issuer.ban(home, &banned, "逆行", now).expect("ban");
-        let (_, token) = issuer.add_gate(home, "东门", now).expect("gate");
+        let (gate_id, token) = issuer.add_gate(home, "东门", now).expect("gate");
         let gate = sync::enroll(
             &root.path().join("gate"),
             &server.url(),
@@ -90,6 +91,7 @@ impl World {
             revoked,
             suspended,
             banned,
+            gate_id,
         }
     }
 
@@ -504,4 +506,38 @@ fn a_failing_camera_says_so_and_the_screen_recovers_when_frames_return() {
     assert!(harness.query_by_label(t.camera_failing).is_none());
     assert!(harness.query_by_label(t.camera_starting).is_none());
     harness.get_by_label(t.show_code);
+}
+
+#[test]
+fn a_revoked_gate_tells_the_guard_on_every_screen_and_still_checks_codes() {
+    let world = World::new();
+    let mut harness = world.kiosk(Lang::Zh);
+    world
+        .issuer
+        .revoke_gate(Actor::Cli, world.gate_id, wall_clock())
+        .expect("revoke");
+    let refused = sync::sync(
+        harness.state_mut().gate_mut(),
+        DEFAULT_TIMEOUT,
+        wall_clock(),
+    )
+    .expect_err("a revoked gate cannot sync");
+    assert_eq!(
+        SyncFailure::of(&refused),
+        SyncFailure::GateRevoked,
+        "{refused}"
+    );
+    harness.state_mut().apply(
+        Input::SyncEnded(Err(SyncFailure::of(&refused))),
+        Instant::now(),
+    );
+    harness.run();
+    let words = i18n::strings(Lang::Zh).gate_revoked;
+    harness.get_by_label(words);
+    // Its cached lists still judge codes until they go stale; the banner stays up.
+    let code = world.code(&world.valid, Some(world.home), wall_clock());
+    let verdict = show(&mut harness, &code, &now_reading());
+    assert_eq!(verdict.verdict, Decision::Allow, "{verdict:?}");
+    harness.get_by_label("允许通行");
+    harness.get_by_label(words);
 }

@@ -600,11 +600,13 @@ impl KioskApp {
             }
         }
         while let Ok(event) = self.sync_events.try_recv() {
-            let ok = matches!(event, WorkerEvent::Synced { .. });
-            if !matches!(event, WorkerEvent::OutsideWindow) {
-                let effects = self.controller.apply(Input::SyncEnded(ok), now);
-                self.carry_out(ctx, effects);
-            }
+            let ended = match event {
+                WorkerEvent::Synced { .. } => Ok(()),
+                WorkerEvent::Failed { failure, .. } => Err(failure),
+                WorkerEvent::OutsideWindow => continue,
+            };
+            let effects = self.controller.apply(Input::SyncEnded(ended), now);
+            self.carry_out(ctx, effects);
         }
         if now.duration_since(self.last_status) >= STATUS_EVERY {
             self.last_status = now;

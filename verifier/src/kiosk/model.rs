@@ -13,6 +13,7 @@ use xiaoge_pass::api::{Decision, Entry, EntryMethod, ManualEntry};
 use crate::gate::{GateStatus, Verdict};
 use crate::i18n::Lang;
 use crate::scanner::ScanEvent;
+use crate::sync::SyncFailure;
 
 /// How long a verdict stays on screen unless tapped away.
 pub const VERDICT_HOLD: Duration = Duration::from_secs(4);
@@ -188,8 +189,8 @@ pub enum Input {
     Camera(CameraState),
     /// Fresh status for the strip.
     Status(Box<GateStatus>),
-    /// A sync ended (`true` if it succeeded).
-    SyncEnded(bool),
+    /// A sync ended, and how it failed if it did.
+    SyncEnded(Result<(), SyncFailure>),
     /// Today's log, as asked for.
     LogLoaded(Vec<LogRow>),
     /// An entry the app wrote for a form (manual or override).
@@ -277,6 +278,9 @@ pub struct Kiosk {
     pub status: Option<Box<GateStatus>>,
     /// Whether the last sync reached the issuer.
     pub online: Option<bool>,
+    /// Whether the issuer said this gate is revoked: no sync will succeed until it is
+    /// enrolled anew, so the guard is told on every screen to call the property.
+    pub revoked: bool,
     /// The camera's state.
     pub camera: CameraState,
     /// A notice over the screen, and when it appeared.
@@ -314,6 +318,7 @@ impl Kiosk {
             screen: Screen::Scanning,
             status: None,
             online: None,
+            revoked: false,
             camera: CameraState::Starting,
             notice: None,
             log: Vec::new(),
@@ -365,8 +370,10 @@ impl Kiosk {
             }
             Input::Camera(state) => self.camera = state,
             Input::Status(status) => self.status = Some(status),
-            Input::SyncEnded(ok) => {
+            Input::SyncEnded(ended) => {
+                let ok = ended.is_ok();
                 self.online = Some(ok);
+                self.revoked = ended == Err(SyncFailure::GateRevoked);
                 if matches!(self.notice, Some((Notice::Syncing, _))) {
                     self.notice = Some((
                         if ok {
@@ -665,11 +672,25 @@ mod tests {
         let (mut k, t0) = kiosk();
         enter_pin(&mut k, "1234", t0);
         assert_eq!(k.handle(Input::SyncNow, t0), vec![Effect::SyncNow]);
-        k.handle(Input::SyncEnded(false), t0);
+        k.handle(Input::SyncEnded(Err(SyncFailure::Unreachable)), t0);
         assert_eq!(k.online, Some(false));
         assert!(matches!(k.notice, Some((Notice::SyncFailed, _))));
         k.handle(Input::Tick, t0 + NOTICE_HOLD);
         assert_eq!(k.notice, None);
+    }
+
+    #[test]
+    fn a_revoked_gate_says_so_until_a_sync_succeeds_again() {
+        let (mut k, t0) = kiosk();
+        k.handle(Input::SyncEnded(Err(SyncFailure::GateRevoked)), t0);
+        assert!(k.revoked);
+        k.handle(Input::SyncEnded(Err(SyncFailure::Unreachable)), t0);
+        assert!(!k.revoked, "unreached, the issuer has not said so again");
+        k.handle(Input::SyncEnded(Err(SyncFailure::GateRevoked)), t0);
+        k.handle(Input::OpenManual, t0);
+        assert!(k.revoked, "whatever screen is open");
+        k.handle(Input::SyncEnded(Ok(())), t0);
+        assert!(!k.revoked);
     }
 
     #[test]

@@ -59,10 +59,34 @@ pub fn show(ui: &mut egui::Ui, kiosk: &Kiosk, preview: Option<&egui::TextureHand
                 }
             });
     }
+    if kiosk.revoked {
+        banner(ui, t.gate_revoked, RED);
+    }
     if let Some((notice, _)) = kiosk.notice {
         toast(ui, t, notice);
     }
     inputs
+}
+
+/// A standing message along the top of every screen, verdicts included, until its cause ends.
+fn banner(ui: &mut egui::Ui, text: &str, colour: Color32) {
+    egui::Area::new(egui::Id::unique("banner"))
+        .anchor(Align2::CENTER_TOP, Vec2::new(0.0, 8.0))
+        .interactable(false)
+        .show(ui.ctx(), |ui| {
+            egui::Frame::new()
+                .fill(colour)
+                .corner_radius(CornerRadius::same(10))
+                .inner_margin(egui::Margin::symmetric(24, 10))
+                .show(ui, |ui| {
+                    ui.label(
+                        RichText::new(text)
+                            .size(28.0)
+                            .strong()
+                            .color(Color32::WHITE),
+                    );
+                });
+        });
 }
 
 fn big_button(ui: &mut egui::Ui, text: &str, fill: Color32, width: f32) -> bool {
