@@ -244,6 +244,12 @@ impl IssuerProcess {
         Self { child, url }
     }
 
+    /// Its process id, to read its memory from `/proc`.
+    #[must_use]
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// The `host:port` it listens on.
     #[must_use]
     pub fn addr(&self) -> String {
