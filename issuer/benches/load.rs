@@ -20,6 +20,7 @@ use uuid::Uuid;
 use xiaoge_issuer::Issuer;
 use xiaoge_issuer::http;
 use xiaoge_issuer::model::{RosterRow, RosterStatus, SiteInput, SiteKind};
+use xiaoge_issuer::paging::PageRequest;
 use xiaoge_pass::api::{Decision, EnrollRequest, Entry, EntryMethod, UploadRequest};
 use xiaoge_pass::{KeyPair, gate_auth};
 
@@ -402,7 +403,9 @@ fn main() {
     let mut entries = 0;
     for _ in 0..5 {
         let t = Instant::now();
-        let dashboard = issuer.dashboard(http::now()).unwrap();
+        let dashboard = issuer
+            .dashboard(&PageRequest::first(), http::now())
+            .unwrap();
         times.push(t.elapsed().as_secs_f64() * 1000.0);
         entries = dashboard
             .denials_by_site

@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 mod keyfile;
 pub mod model;
+pub mod paging;
 pub mod poster;
 pub mod qr_image;
 mod secrets;

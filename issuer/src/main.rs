@@ -15,7 +15,7 @@ use xiaoge_issuer::model::{
 use xiaoge_issuer::service::{
     DEFAULT_ANNOUNCE_DAYS, DEFAULT_OVERLAP_HOURS, DEFAULT_TOKEN_DAYS, InitOptions,
 };
-use xiaoge_issuer::{Issuer, http, qr_image};
+use xiaoge_issuer::{Issuer, http, paging, qr_image};
 use xiaoge_pass::{RiderId, RiderStatus, SiteId, UnixTime};
 
 /// The Xiaoge Pass (小哥码) issuer: registry, signing keys, lists and the HTTP API.
@@ -699,7 +699,8 @@ fn run(cli: Cli) -> Result<()> {
             print_line(&token)?;
         }
         Command::AdminToken(AdminTokenCommand::List { data, json }) => {
-            let tokens = open(&data)?.admin_tokens()?;
+            let issuer = open(&data)?;
+            let tokens = paging::every(|page| issuer.admin_tokens(page))?;
             if json.json {
                 return print_json(&tokens);
             }
@@ -740,7 +741,9 @@ fn run(cli: Cli) -> Result<()> {
                         })
                 })
                 .transpose()?;
-            let log = open(&data)?.audit_log(since.unwrap_or(UnixTime(0)))?;
+            let issuer = open(&data)?;
+            let since = since.unwrap_or(UnixTime(0));
+            let log = paging::every(|page| issuer.audit_log(since, page))?;
             if json.json {
                 return print_json(&log);
             }
@@ -846,7 +849,8 @@ fn platform(command: PlatformCommand, now: UnixTime) -> Result<()> {
             print_line(&api_key)
         }
         PlatformCommand::List { data, json } => {
-            let platforms = open(&data)?.platforms()?;
+            let issuer = open(&data)?;
+            let platforms = paging::every(|page| issuer.platforms(page))?;
             if json.json {
                 return print_json(&platforms);
             }
@@ -887,7 +891,8 @@ fn platform(command: PlatformCommand, now: UnixTime) -> Result<()> {
             platform,
             json,
         } => {
-            let keys = open(&data)?.platform_keys(&platform)?;
+            let issuer = open(&data)?;
+            let keys = paging::every(|page| issuer.platform_keys(&platform, page))?;
             if json.json {
                 return print_json(&keys);
             }
@@ -917,7 +922,9 @@ fn session(command: SessionCommand, now: UnixTime) -> Result<()> {
             admin_token,
             json,
         } => {
-            let sessions = open(&data)?.live_sessions(rider.as_ref(), admin_token, now)?;
+            let issuer = open(&data)?;
+            let sessions =
+                paging::every(|page| issuer.live_sessions(rider.as_ref(), admin_token, now, page))?;
             if json.json {
                 return print_json(&sessions);
             }
@@ -978,7 +985,8 @@ fn site(command: SiteCommand, now: UnixTime) -> Result<()> {
             print_line(&id.to_string())
         }
         SiteCommand::List { data, json } => {
-            let sites = open(&data)?.sites()?;
+            let issuer = open(&data)?;
+            let sites = paging::every(|page| issuer.sites(page))?;
             if json.json {
                 return print_json(&sites);
             }
@@ -1129,7 +1137,9 @@ fn help(command: HelpCommand, now: UnixTime) -> Result<()> {
             site,
             json,
         } => {
-            let requests = open(&data)?.help_requests(!all, site.map(SiteId))?;
+            let issuer = open(&data)?;
+            let requests =
+                paging::every(|page| issuer.help_requests(!all, site.map(SiteId), page))?;
             if json.json {
                 return print_json(&requests);
             }
@@ -1221,7 +1231,8 @@ fn gate(command: GateCommand, now: UnixTime) -> Result<()> {
             print_line(&replaced.token)
         }
         GateCommand::List { data, site, json } => {
-            let gates = open(&data)?.gates(site.map(SiteId))?;
+            let issuer = open(&data)?;
+            let gates = paging::every(|page| issuer.gates(site.map(SiteId), page))?;
             if json.json {
                 return print_json(&gates);
             }

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use uuid::Uuid;
 use xiaoge_issuer::http::{self, Background, ROUTES};
-use xiaoge_issuer::model::{Actor, SiteInput, SiteKind};
+use xiaoge_issuer::model::{Actor, HelpCategory, NewHelpRequest, SiteInput, SiteKind};
+use xiaoge_issuer::paging::{self, PageRequest};
 use xiaoge_issuer::service::InitOptions;
 use xiaoge_issuer::{Issuer, IssuerError};
 use xiaoge_pass::api::{Decision, Entry, EntryMethod};
@@ -348,7 +349,7 @@ fn a_roster_batch_is_all_or_nothing_with_every_bad_row_reported() {
     assert_eq!(rows[1]["index"], 2);
     assert_eq!(rows[1]["code"], "duplicate_in_batch");
     assert_eq!(
-        api.issuer.platforms().unwrap()[0].riders,
+        paging::every(|p| api.issuer.platforms(p)).unwrap()[0].riders,
         0,
         "nothing was applied"
     );
@@ -813,7 +814,8 @@ fn help_requests_are_filed_by_a_signed_in_rider_and_closed_once_by_an_admin() {
             &bearer(&admin),
             None,
         )
-        .json()
+        .json()["items"]
+            .clone()
     };
     assert_eq!(
         list(false),
@@ -892,7 +894,11 @@ fn pages_escape_what_people_wrote_and_answer_errors_as_pages() {
         "the form comes back with what was wrong"
     );
     assert!(bad_form.is_html());
-    assert!(api.issuer.help_requests(false, None).unwrap().is_empty());
+    assert!(
+        paging::every(|p| api.issuer.help_requests(false, None, p))
+            .unwrap()
+            .is_empty()
+    );
 
     let signed_out = api.call("GET", "/r", &[], None);
     assert_eq!(signed_out.status, 401);
@@ -940,11 +946,16 @@ fn pages_escape_what_people_wrote_and_answer_errors_as_pages() {
     assert!(!page.contains("<img src=x"));
 
     // Closing from the dashboard needs the dashboard's session, not the rider's.
-    let id = api.issuer.help_requests(true, None).unwrap()[0].id;
+    let id = paging::every(|p| api.issuer.help_requests(true, None, p)).unwrap()[0].id;
     let by_rider = api.form(&format!("/admin/help/{id}/close"), &me, "resolution=ok");
     assert_eq!(by_rider.status, 303);
     assert_eq!(by_rider.headers["location"], "/admin/login");
-    assert_eq!(api.issuer.help_requests(true, None).unwrap().len(), 1);
+    assert_eq!(
+        paging::every(|p| api.issuer.help_requests(true, None, p))
+            .unwrap()
+            .len(),
+        1
+    );
     let closed = api.form(
         &format!("/admin/help/{id}/close"),
         &[("cookie", session)],
@@ -952,7 +963,11 @@ fn pages_escape_what_people_wrote_and_answer_errors_as_pages() {
     );
     assert_eq!(closed.status, 303);
     assert_eq!(closed.headers["location"], "/admin#help");
-    assert!(api.issuer.help_requests(true, None).unwrap().is_empty());
+    assert!(
+        paging::every(|p| api.issuer.help_requests(true, None, p))
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[test]
@@ -1001,7 +1016,7 @@ fn a_property_sees_and_closes_only_its_own_sites_help_requests() {
         "no regulator figures for a property"
     );
 
-    let open = api.issuer.help_requests(true, None).unwrap();
+    let open = paging::every(|p| api.issuer.help_requests(true, None, p)).unwrap();
     let id_of = |site: SiteId| open.iter().find(|h| h.site == site).unwrap().id;
     let other = api.form(
         &format!("/admin/help/{}/close", id_of(theirs)),
@@ -1015,7 +1030,7 @@ fn a_property_sees_and_closes_only_its_own_sites_help_requests() {
         "resolution=%E5%B7%B2%E5%A4%84%E7%90%86",
     );
     assert_eq!(own.status, 303);
-    let still_open = api.issuer.help_requests(true, None).unwrap();
+    let still_open = paging::every(|p| api.issuer.help_requests(true, None, p)).unwrap();
     assert_eq!(still_open.len(), 1);
     assert_eq!(still_open[0].site, theirs);
 }
@@ -1289,8 +1304,7 @@ impl Api {
             None,
         );
         assert_eq!(listing.status, 200, "{:?}", listing.json());
-        listing
-            .json()
+        listing.json()["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -1545,7 +1559,7 @@ fn a_rotated_platform_key_works_until_the_overlap_ends_and_a_revoked_one_never()
         &bearer(&admin),
         None,
     );
-    assert_eq!(keys.json().as_array().unwrap().len(), 3);
+    assert_eq!(keys.json()["items"].as_array().unwrap().len(), 3);
     assert!(
         !keys.text().contains(&third[4..]),
         "keys are listed without secrets"
@@ -1603,8 +1617,7 @@ fn a_revoked_admin_token_and_its_dashboard_sessions_are_refused() {
         !tokens.text().contains(&leaked) && !tokens.text().contains("xga_"),
         "tokens are listed without secrets"
     );
-    let id = tokens
-        .json()
+    let id = tokens.json()["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -1671,7 +1684,7 @@ fn the_operator_ends_a_dashboard_session_and_every_session_of_a_rider() {
     let listed = api.call("GET", "/v1/admin/sessions", &bearer(&ops), None);
     assert_eq!(listed.status, 200, "{:?}", listed.json());
     let sessions = listed.json();
-    let sessions = sessions.as_array().unwrap();
+    let sessions = sessions["items"].as_array().unwrap();
     assert_eq!(sessions.len(), 2, "{sessions:?}");
     assert!(!listed.text().contains(phone.split_once('=').unwrap().1));
     let admin_session = sessions.iter().find(|s| s["kind"] == "admin").unwrap();
@@ -1722,7 +1735,7 @@ fn the_operator_ends_a_dashboard_session_and_every_session_of_a_rider() {
         &bearer(&ops),
         None,
     );
-    assert_eq!(of_rider.json().as_array().unwrap().len(), 2);
+    assert_eq!(of_rider.json()["items"].as_array().unwrap().len(), 2);
     let ended = api.call(
         "POST",
         &format!("/v1/admin/riders/{rider}/sessions/end"),
@@ -1737,7 +1750,7 @@ fn the_operator_ends_a_dashboard_session_and_every_session_of_a_rider() {
         assert_eq!(refused.code(), "session_ended", "{:?}", refused.json());
     }
     let none_left = api.call("GET", "/v1/admin/sessions", &bearer(&ops), None);
-    assert_eq!(none_left.json().as_array().unwrap().len(), 0);
+    assert_eq!(none_left.json()["items"].as_array().unwrap().len(), 0);
     let bad = api.call("POST", "/v1/admin/sessions/nope/end", &bearer(&ops), None);
     assert_eq!(bad.status, 422);
 }
@@ -1798,7 +1811,7 @@ fn the_audit_log_lists_every_credential_action_in_order() {
     );
     assert_eq!(log.status, 200, "{:?}", log.json());
     let rows = log.json();
-    let seen: Vec<(String, String, String)> = rows
+    let seen: Vec<(String, String, String)> = rows["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -1828,7 +1841,7 @@ fn the_audit_log_lists_every_credential_action_in_order() {
     .map(|(a, b, c)| ((*a).to_owned(), (*b).to_owned(), (*c).to_owned()))
     .collect();
     assert_eq!(seen, expected);
-    let ids: Vec<u64> = rows
+    let ids: Vec<u64> = rows["items"]
         .as_array()
         .unwrap()
         .iter()
@@ -1954,7 +1967,7 @@ fn the_figures_never_fail_because_of_a_row_stored_before_entries_were_checked() 
         .sum();
     assert_eq!(total, 1, "only the row inside the window is counted");
     assert!(api.issuer.stats(now).is_ok());
-    assert!(api.issuer.dashboard(now).is_ok());
+    assert!(api.issuer.dashboard(&PageRequest::first(), now).is_ok());
     assert_eq!(
         api.issuer.entries().unwrap().len(),
         5,
@@ -2123,7 +2136,7 @@ fn an_address_guessing_secrets_is_throttled_and_seen_in_the_audit_log() {
         "another kind of secret is not throttled"
     );
 
-    let log = api.issuer.audit_log(UnixTime(0)).unwrap();
+    let log = paging::every(|p| api.issuer.audit_log(UnixTime(0), p)).unwrap();
     let guesses: Vec<_> = log
         .iter()
         .filter(|e| e.action.starts_with("auth."))
@@ -2139,5 +2152,201 @@ fn an_address_guessing_secrets_is_throttled_and_seen_in_the_audit_log() {
     assert!(
         log.iter().all(|e| !e.detail.contains("xga_guess")),
         "the log never holds what was presented"
+    );
+}
+
+impl Api {
+    /// Every row of the list at `path` (which may hold a query already), read page by page
+    /// with `limit` rows per page; and how many pages it took.
+    fn walk(&self, admin: &str, path: &str, limit: u32) -> (Vec<Value>, usize) {
+        self.walk_while(admin, path, limit, |_| {})
+    }
+
+    /// Like `walk`, calling `between` with the number of pages read after each page.
+    fn walk_while(
+        &self,
+        admin: &str,
+        path: &str,
+        limit: u32,
+        mut between: impl FnMut(usize),
+    ) -> (Vec<Value>, usize) {
+        let joiner = if path.contains('?') { '&' } else { '?' };
+        let mut rows = Vec::new();
+        let mut after: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            let cursor = after
+                .as_ref()
+                .map_or(String::new(), |a| format!("&after={a}"));
+            let page = self.call(
+                "GET",
+                &format!("{path}{joiner}limit={limit}{cursor}"),
+                &bearer(admin),
+                None,
+            );
+            assert_eq!(page.status, 200, "{path}: {:?}", page.json());
+            let page = page.json();
+            let items = page["items"].as_array().unwrap();
+            assert!(items.len() <= usize::try_from(limit).unwrap(), "{path}");
+            rows.extend(items.iter().cloned());
+            pages += 1;
+            between(pages);
+            match page["next_after"].as_str() {
+                Some(next) => after = Some(next.to_owned()),
+                None => return (rows, pages),
+            }
+        }
+    }
+}
+
+#[test]
+fn every_list_is_read_in_pages_and_a_walk_meets_every_row_once() {
+    let api = Api::new();
+    let now = http::now();
+    let ops = api.issuer.add_admin_token("ops", now).unwrap();
+    let site = api.site("翠苑一区");
+    for i in 1..7 {
+        api.site(&format!("翠苑{i}区"));
+    }
+    api.platform("美团");
+    for i in 1..7 {
+        api.platform(&format!("平台{i}"));
+    }
+    for i in 1..7 {
+        api.issuer.add_admin_token(&format!("op{i}"), now).unwrap();
+    }
+    for i in 0..7 {
+        api.issuer.add_gate(site, &format!("门{i}"), now).unwrap();
+        api.issuer
+            .rotate_platform_key(Actor::Cli, "美团", 1, now)
+            .unwrap();
+        let rider = api
+            .issuer
+            .add_rider("美团", &format!("mt-{i}"), "黄小明", now)
+            .unwrap()
+            .id;
+        api.issuer.ban(site, &rider, "翻越围栏", now).unwrap();
+        let link = api.issuer.login_link_for(&rider, now).unwrap();
+        api.issuer.start_session(&link.token, now).unwrap();
+        api.dashboard_login(&ops);
+    }
+    let audited = paging::every(|p| api.issuer.audit_log(UnixTime(0), p))
+        .unwrap()
+        .len();
+    let lists = [
+        ("/v1/admin/sites".to_owned(), 7),
+        ("/v1/admin/platforms".to_owned(), 7),
+        ("/v1/admin/admin-tokens".to_owned(), 7),
+        (format!("/v1/admin/sites/{site}/gates"), 7),
+        (format!("/v1/admin/sites/{site}/bans"), 7),
+        ("/v1/admin/platforms/1/keys".to_owned(), 8),
+        ("/v1/admin/sessions".to_owned(), 14),
+        ("/v1/admin/help-requests?open=false".to_owned(), 0),
+        ("/v1/admin/audit?since=0".to_owned(), audited),
+    ];
+    assert!(audited > 20, "{audited}");
+    for (path, rows) in lists {
+        let (small, pages) = api.walk(&ops, &path, 2);
+        assert_eq!(small.len(), rows, "{path}: {small:?}");
+        assert_eq!(pages, rows.div_ceil(2).max(1), "{path}");
+        let (whole, one) = api.walk(&ops, &path, 500);
+        assert_eq!(
+            (&small, one),
+            (&whole, 1),
+            "{path}: the same rows in the same order"
+        );
+        let mut distinct: Vec<String> = small.iter().map(Value::to_string).collect();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), rows, "{path}: a row met twice");
+        let first = api.call("GET", &path, &bearer(&ops), None).json();
+        assert!(
+            first["items"].as_array().unwrap().len() == rows.min(100)
+                && first["next_after"].is_null() == (rows <= 100),
+            "{path}: the default page is 100 rows: {first}"
+        );
+    }
+
+    for (query, said) in [
+        ("limit=0", "limit 0"),
+        ("limit=501", "limit 501"),
+        ("after=abc", "after \"abc\""),
+        ("limit=ten", "limit"),
+    ] {
+        let refused = api.call(
+            "GET",
+            &format!("/v1/admin/sites?{query}"),
+            &bearer(&ops),
+            None,
+        );
+        assert!(
+            [400, 422].contains(&refused.status)
+                && refused.json()["error"]["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains(said)),
+            "{query}: {} {}",
+            refused.status,
+            refused.text()
+        );
+    }
+}
+
+#[test]
+fn walking_the_help_requests_meets_each_once_while_a_flood_goes_on() {
+    let api = Api::new();
+    let start = http::now();
+    let ops = api.issuer.add_admin_token("ops", start).unwrap();
+    api.platform("美团");
+    let sites: Vec<SiteId> = (0..10).map(|i| api.site(&format!("翠苑{i}区"))).collect();
+    let mut token = String::new();
+    // Request k comes from rider k / 5 at site (k / 60) % 10: within every limit.
+    let file = |k: usize, token: &mut String| {
+        if k.is_multiple_of(5) {
+            let rider = api
+                .issuer
+                .add_rider("美团", &format!("mt-{k}"), "黄小明", start)
+                .unwrap()
+                .id;
+            let link = api.issuer.login_link_for(&rider, start).unwrap();
+            *token = api.issuer.start_session(&link.token, start).unwrap().0;
+        }
+        let request = NewHelpRequest {
+            site: sites[(k / 60) % 10],
+            category: HelpCategory::Refused,
+            note: format!("第{k}次"),
+        };
+        api.issuer.ask_for_help(token, &request, start).unwrap()
+    };
+    let filed: Vec<u64> = (0..520).map(|k| file(k, &mut token)).collect();
+
+    let (rows, pages) = api.walk_while(&ops, "/v1/admin/help-requests", 100, |pages| {
+        if pages == 1 {
+            // The flood goes on while the regulator reads.
+            for k in 520..580 {
+                file(k, &mut token);
+            }
+        }
+    });
+    let seen: Vec<u64> = rows.iter().map(|h| h["id"].as_u64().unwrap()).collect();
+    assert_eq!(pages, 6, "520 requests in pages of 100");
+    let mut expected = filed.clone();
+    expected.reverse();
+    assert_eq!(seen, expected, "every request once, newest first");
+
+    // The dashboard pages them the same way: the oldest request is one "older" click away
+    // from the newest page.
+    let cookie = [("cookie", api.dashboard_login(&ops))];
+    let newest = api.call("GET", "/admin", &cookie, None).text();
+    let everything = paging::every(|p| api.issuer.help_requests(true, None, p)).unwrap();
+    assert_eq!(everything.len(), 580);
+    assert!(newest.contains(&format!("data-help-id=\"{}\"", everything[0].id)));
+    assert!(!newest.contains(&format!("data-help-id=\"{}\"", everything[100].id)));
+    let older = format!("/admin?after={}#help", everything[99].id);
+    assert!(newest.contains(&format!("href=\"{older}\"")), "{newest}");
+    let second = api.call("GET", &older, &cookie, None).text();
+    assert!(second.contains(&format!("data-help-id=\"{}\"", everything[100].id)));
+    assert!(
+        second.contains("href=\"/admin#help\""),
+        "a way back to the newest"
     );
 }

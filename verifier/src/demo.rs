@@ -24,6 +24,7 @@ use xiaoge_gate::sync::Schedule;
 use xiaoge_gate::synthetic::FrameStyle;
 use xiaoge_gate::{Gate, clock, sync};
 use xiaoge_issuer::model::{SiteInput, SiteKind};
+use xiaoge_issuer::paging::PageRequest;
 use xiaoge_issuer::service::InitOptions;
 use xiaoge_issuer::{Issuer, http};
 use xiaoge_pass::{RiderId, RiderStatus, SiteId};
@@ -360,7 +361,7 @@ impl DemoWorld {
         let issuer = Arc::new(Issuer::init(&root.join("issuer"), &options, now)?);
         let city = issuer.seed_demo_city(300, 3, now)?;
         let server = http::Background::start(&issuer, "127.0.0.1:0".parse()?, 2)?;
-        let sites = issuer.sites()?;
+        let sites = issuer.sites(&PageRequest::first())?.items;
         let (home, other) = match sites.as_slice() {
             [first, second, ..] => (first.id, second.id),
             _ => bail!("the demo city has fewer than two sites"),

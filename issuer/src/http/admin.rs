@@ -1,6 +1,9 @@
 //! Routes for operators and properties, authenticated by an admin token: platforms, sites
 //! with their guides, gates, bans, complaints, the regulator's figures, and cutting off
 //! credentials (gates, platform keys, admin tokens, sessions) with the audit log.
+//!
+//! Every list answers a page, `{"items": [...], "next_after": ...}`, read with `limit` and
+//! `after` in the query string ([`crate::paging`]).
 
 use std::sync::Arc;
 
@@ -19,6 +22,7 @@ use crate::model::{
     Actor, CloseHelpRequest, NewBan, NewGate, NewPlatform, PlatformCreated, ReplaceGate,
     RevokePlatformKey, Revoked, RiderComplaint, RotatePlatformKey, SiteInput,
 };
+use crate::paging::PageParams;
 use crate::service::{DEFAULT_OVERLAP_HOURS, DEFAULT_TOKEN_DAYS, Issuer};
 
 pub(super) fn routes() -> Router<Arc<Issuer>> {
@@ -83,8 +87,13 @@ fn created(body: Response) -> Response {
     (StatusCode::CREATED, body).into_response()
 }
 
-async fn platforms(State(issuer): State<Arc<Issuer>>, _: Admin) -> ApiResult<Response> {
-    Ok(json(&blocking(&issuer, Issuer::platforms).await?))
+async fn platforms(
+    State(issuer): State<Arc<Issuer>>,
+    _: Admin,
+    Query(paging): Query<PageParams>,
+) -> ApiResult<Response> {
+    let page = paging.request()?;
+    Ok(json(&blocking(&issuer, move |i| i.platforms(&page)).await?))
 }
 
 async fn add_platform(
@@ -105,8 +114,13 @@ async fn add_platform(
     })))
 }
 
-async fn sites(State(issuer): State<Arc<Issuer>>, _: Admin) -> ApiResult<Response> {
-    Ok(json(&blocking(&issuer, Issuer::sites).await?))
+async fn sites(
+    State(issuer): State<Arc<Issuer>>,
+    _: Admin,
+    Query(paging): Query<PageParams>,
+) -> ApiResult<Response> {
+    let page = paging.request()?;
+    Ok(json(&blocking(&issuer, move |i| i.sites(&page)).await?))
 }
 
 async fn add_site(State(issuer): State<Arc<Issuer>>, _: Admin, body: Bytes) -> ApiResult<Response> {
@@ -143,9 +157,11 @@ async fn gates(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
     Path(PathId(id)): Path<PathId>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Response> {
+    let page = paging.request()?;
     Ok(json(
-        &blocking(&issuer, move |i| i.gates(Some(SiteId(id)))).await?,
+        &blocking(&issuer, move |i| i.gates(Some(SiteId(id)), &page)).await?,
     ))
 }
 
@@ -168,8 +184,12 @@ async fn bans(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
     Path(PathId(id)): Path<PathId>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Response> {
-    Ok(json(&blocking(&issuer, move |i| i.bans(SiteId(id))).await?))
+    let page = paging.request()?;
+    Ok(json(
+        &blocking(&issuer, move |i| i.bans(SiteId(id), &page)).await?,
+    ))
 }
 
 async fn ban(
@@ -228,9 +248,11 @@ async fn help_requests(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
     Query(query): Query<HelpQuery>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Response> {
+    let page = paging.request()?;
     Ok(json(
-        &blocking(&issuer, move |i| i.help_requests(query.open, None)).await?,
+        &blocking(&issuer, move |i| i.help_requests(query.open, None, &page)).await?,
     ))
 }
 
@@ -284,9 +306,11 @@ async fn platform_keys(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
     Path(platform): Path<String>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Response> {
+    let page = paging.request()?;
     Ok(json(
-        &blocking(&issuer, move |i| i.platform_keys(&platform)).await?,
+        &blocking(&issuer, move |i| i.platform_keys(&platform, &page)).await?,
     ))
 }
 
@@ -320,8 +344,15 @@ async fn revoke_platform_keys(
     Ok(json(&Revoked { revoked }))
 }
 
-async fn admin_tokens(State(issuer): State<Arc<Issuer>>, _: Admin) -> ApiResult<Response> {
-    Ok(json(&blocking(&issuer, Issuer::admin_tokens).await?))
+async fn admin_tokens(
+    State(issuer): State<Arc<Issuer>>,
+    _: Admin,
+    Query(paging): Query<PageParams>,
+) -> ApiResult<Response> {
+    let page = paging.request()?;
+    Ok(json(
+        &blocking(&issuer, move |i| i.admin_tokens(&page)).await?,
+    ))
 }
 
 async fn revoke_admin_token(
@@ -351,11 +382,13 @@ async fn sessions(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
     Query(query): Query<SessionQuery>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Response> {
     let rider = query.rider.as_deref().map(rider_id).transpose()?;
+    let page = paging.request()?;
     Ok(json(
         &blocking(&issuer, move |i| {
-            i.live_sessions(rider.as_ref(), query.admin_token, now())
+            i.live_sessions(rider.as_ref(), query.admin_token, now(), &page)
         })
         .await?,
     ))
@@ -391,8 +424,10 @@ async fn audit(
     State(issuer): State<Arc<Issuer>>,
     _: Admin,
     Query(query): Query<AuditQuery>,
+    Query(paging): Query<PageParams>,
 ) -> ApiResult<Response> {
+    let page = paging.request()?;
     Ok(json(
-        &blocking(&issuer, move |i| i.audit_log(UnixTime(query.since))).await?,
+        &blocking(&issuer, move |i| i.audit_log(UnixTime(query.since), &page)).await?,
     ))
 }

@@ -13,6 +13,7 @@ use crate::model::{
     Actor, AdminTokenInfo, AuditEntry, GateCreated, LiveSession, PlatformKeyInfo,
     PlatformKeyRotated,
 };
+use crate::paging::{Page, PageRequest};
 use crate::secrets;
 
 /// Days an enrollment token works if unused, unless the operator says otherwise.
@@ -160,15 +161,19 @@ impl Issuer {
         Ok(revoked)
     }
 
-    /// The keys of `platform` (id or name), without their secrets.
-    pub fn platform_keys(&self, platform: &str) -> Result<Vec<PlatformKeyInfo>> {
+    /// A page of the keys of `platform` (id or name), oldest first, without their secrets.
+    pub fn platform_keys(
+        &self,
+        platform: &str,
+        page: &PageRequest,
+    ) -> Result<Page<PlatformKeyInfo>> {
         let row = self.platform(platform)?;
-        self.store.platform_keys(row.id)
+        self.store.platform_keys(row.id, page)
     }
 
-    /// Every admin token, without its secret.
-    pub fn admin_tokens(&self) -> Result<Vec<AdminTokenInfo>> {
-        self.store.admin_tokens()
+    /// A page of the admin tokens, in id order, without their secrets.
+    pub fn admin_tokens(&self, page: &PageRequest) -> Result<Page<AdminTokenInfo>> {
+        self.store.admin_tokens(page)
     }
 
     /// Revokes admin token `id` and ends its dashboard sessions at once; returns how many
@@ -191,13 +196,14 @@ impl Issuer {
             })
     }
 
-    /// The live sessions, of one rider or of one admin token if asked.
+    /// A page of the live sessions, oldest first, of one rider or of one admin token if asked.
     pub fn live_sessions(
         &self,
         rider: Option<&RiderId>,
         admin_token: Option<u64>,
         now: UnixTime,
-    ) -> Result<Vec<LiveSession>> {
+        page: &PageRequest,
+    ) -> Result<Page<LiveSession>> {
         if rider.is_some() && admin_token.is_some() {
             return Err(IssuerError::Invalid(
                 "a session belongs to a rider or to an admin token, not both: ask for one".into(),
@@ -206,7 +212,7 @@ impl Issuer {
         if let Some(rider) = rider {
             self.rider(rider)?;
         }
-        self.store.live_sessions(rider, admin_token, now)
+        self.store.live_sessions(rider, admin_token, now, page)
     }
 
     /// Ends the live session `id` (as `session list` shows it), a rider's or a dashboard's;
@@ -238,9 +244,9 @@ impl Issuer {
         )
     }
 
-    /// The audit log from `since` on, oldest first.
-    pub fn audit_log(&self, since: UnixTime) -> Result<Vec<AuditEntry>> {
-        self.store.audit_log(since)
+    /// A page of the audit log from `since` on, oldest first.
+    pub fn audit_log(&self, since: UnixTime, page: &PageRequest) -> Result<Page<AuditEntry>> {
+        self.store.audit_log(since, page)
     }
 }
 

@@ -15,6 +15,7 @@ use crate::error::{IssuerError, Result};
 use crate::model::{
     Building, ParkingSpot, RiderComplaint, RosterRow, RosterStatus, SiteInput, SiteKind,
 };
+use crate::paging;
 
 /// What the demo city holds, with the secrets needed to use it.
 #[derive(Clone, Debug, Serialize)]
@@ -133,7 +134,7 @@ impl Issuer {
     /// its made-up riders, gates and traffic would mix with the real ones for good.
     pub fn check_empty_for_demo(&self) -> Result<()> {
         let (sites, _, _) = self.store.site_coverage()?;
-        let platforms = self.platforms()?.len();
+        let platforms = paging::every(|page| self.platforms(page))?.len();
         if sites > 0 || platforms > 0 {
             return Err(IssuerError::Conflict(format!(
                 "{} already holds {sites} sites and {platforms} platforms; the demo city would \

@@ -7,6 +7,7 @@ use xiaoge_pass::{SiteId, UnixTime};
 use super::{Issuer, Stats, validate_text};
 use crate::error::{IssuerError, Result};
 use crate::model::{Admin, HelpRequest, NewHelpRequest, SiteDenials, SiteGap};
+use crate::paging::{Page, PageRequest};
 use crate::secrets;
 use crate::store::HelpLimits;
 
@@ -20,7 +21,6 @@ pub const HELP_LIMITS: HelpLimits = HelpLimits {
     per_site: 60,
 };
 /// How many help requests a list shows at most.
-const HELP_LIST_LIMIT: u32 = 500;
 /// How many sites the dashboard's site tables show at most.
 const SITE_ROWS: u32 = 50;
 /// Days the dashboard's denial figures cover.
@@ -35,8 +35,8 @@ pub struct Dashboard {
     pub denials_by_site: Vec<SiteDenials>,
     /// Sites without a building guide or parking.
     pub sites_missing: Vec<SiteGap>,
-    /// Open help requests, newest first.
-    pub open_help: Vec<HelpRequest>,
+    /// A page of the open help requests, newest first.
+    pub open_help: Page<HelpRequest>,
 }
 
 impl Issuer {
@@ -68,9 +68,14 @@ impl Issuer {
             .insert_help_request(&session.rider.id, &request, HELP_LIMITS, now)
     }
 
-    /// Help requests, newest first; only open ones if `open_only`.
-    pub fn help_requests(&self, open_only: bool, site: Option<SiteId>) -> Result<Vec<HelpRequest>> {
-        self.store.help_requests(open_only, site, HELP_LIST_LIMIT)
+    /// A page of help requests, newest first; only open ones if `open_only`.
+    pub fn help_requests(
+        &self,
+        open_only: bool,
+        site: Option<SiteId>,
+        page: &PageRequest,
+    ) -> Result<Page<HelpRequest>> {
+        self.store.help_requests(open_only, site, page)
     }
 
     /// Closes a help request with what was done about it, as `by`: a property closes only
@@ -136,8 +141,8 @@ impl Issuer {
             .end_admin_session(&secrets::secret_hash(session_token))
     }
 
-    /// The dashboard's figures as of `now`.
-    pub fn dashboard(&self, now: UnixTime) -> Result<Dashboard> {
+    /// The dashboard's figures as of `now`, with the page `help` of the open help requests.
+    pub fn dashboard(&self, help: &PageRequest, now: UnixTime) -> Result<Dashboard> {
         let since = now.plus(-DENIAL_DAYS * 86_400);
         Ok(Dashboard {
             stats: self.stats(now)?,
@@ -147,7 +152,7 @@ impl Issuer {
                 SITE_ROWS,
             )?,
             sites_missing: self.store.sites_missing_details(SITE_ROWS)?,
-            open_help: self.help_requests(true, None)?,
+            open_help: self.help_requests(true, None, help)?,
         })
     }
 }
@@ -213,7 +218,9 @@ mod tests {
             Err(IssuerError::RateLimited { .. })
         ));
         assert_eq!(
-            issuer.help_requests(true, Some(site)).unwrap().len(),
+            crate::paging::every(|p| issuer.help_requests(true, Some(site), p))
+                .unwrap()
+                .len(),
             usize::try_from(HELP_LIMITS.per_site).unwrap(),
             "nothing refused was stored"
         );

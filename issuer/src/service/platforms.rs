@@ -12,6 +12,7 @@ use crate::model::{
     Actor, ConductDay, LoginLink, MAX_ROSTER_ROWS, PlatformInfo, RiderInfo, RosterApplied,
     RosterResult, RosterRow, RosterStatus, RowError,
 };
+use crate::paging::{Page, PageRequest};
 use crate::secrets;
 use crate::store::{PlatformRow, RosterChange};
 
@@ -46,9 +47,9 @@ impl Issuer {
         Ok((id, api_key))
     }
 
-    /// Every platform.
-    pub fn platforms(&self) -> Result<Vec<PlatformInfo>> {
-        self.store.platforms()
+    /// A page of the platforms with their rider counts, in id order.
+    pub fn platforms(&self, page: &PageRequest) -> Result<Page<PlatformInfo>> {
+        self.store.platforms(page)
     }
 
     /// The platform whose API key this is, if the key works at `now`: a key rotated out

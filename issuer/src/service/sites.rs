@@ -10,6 +10,7 @@ use xiaoge_pass::{RiderId, SiteBundle, SiteId, UnixTime};
 use super::{DEFAULT_TOKEN_DAYS, Issuer, Secret, SignedList, audit, validate_text};
 use crate::error::{IssuerError, Result};
 use crate::model::{Actor, Ban, GateCreated, GateInfo, RiderComplaint, Site, SiteInput};
+use crate::paging::{self, Page, PageRequest};
 use crate::secrets;
 use crate::store::{Enrollment, GateRow};
 
@@ -112,9 +113,9 @@ impl Issuer {
         ))
     }
 
-    /// Every site.
-    pub fn sites(&self) -> Result<Vec<Site>> {
-        self.store.sites()
+    /// A page of the sites, in id order.
+    pub fn sites(&self, page: &PageRequest) -> Result<Page<Site>> {
+        self.store.sites(page)
     }
 
     /// Adds a gate at `site`; returns its id and its one-time enrollment token, which works
@@ -170,14 +171,14 @@ impl Issuer {
         Ok((token.to_string(), hash))
     }
 
-    /// The gates of a site, or of every site.
-    pub fn gates(&self, site: Option<SiteId>) -> Result<Vec<GateInfo>> {
+    /// A page of the gates of a site, or of every site, in id order.
+    pub fn gates(&self, site: Option<SiteId>, page: &PageRequest) -> Result<Page<GateInfo>> {
         if let Some(site) = site
             && !self.store.site_exists(site)?
         {
             return Err(not_found_site(site));
         }
-        self.store.gates(site)
+        self.store.gates(site, page)
     }
 
     /// Bans a rider from a site; its gates deny the rider after their next sync.
@@ -199,12 +200,12 @@ impl Issuer {
         }
     }
 
-    /// A site's bans.
-    pub fn bans(&self, site: SiteId) -> Result<Vec<Ban>> {
+    /// A page of a site's bans, in rider id order.
+    pub fn bans(&self, site: SiteId, page: &PageRequest) -> Result<Page<Ban>> {
         if !self.store.site_exists(site)? {
             return Err(not_found_site(site));
         }
-        self.store.bans(site)
+        self.store.bans(site, page)
     }
 
     /// Records a property's complaint about a rider, which the rider's platform sees in its
@@ -371,13 +372,11 @@ impl Issuer {
         now: UnixTime,
     ) -> Result<BundleFetch> {
         let row = self.site(site)?;
-        let mut banned: Vec<RiderId> = self
-            .store
-            .bans(site)?
+        // In rider id order, as the ETag's hash needs.
+        let banned: Vec<RiderId> = paging::every(|page| self.store.bans(site, page))?
             .into_iter()
             .map(|b| b.rider)
             .collect();
-        banned.sort();
         let key = self.signing_key(now)?;
         let mut content = Sha256::new();
         content.update(key.kid().0);

@@ -8,6 +8,7 @@ use xiaoge_pass::UnixTime;
 use super::Store;
 use crate::error::Result;
 use crate::model::AuditEntry;
+use crate::paging::{Page, PageRequest};
 
 /// One action, as the service describes it to the store.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -45,24 +46,29 @@ impl Store {
         self.write(|c| Ok(record(c, audit)?))
     }
 
-    /// The audit log from `since` on, oldest first.
-    pub fn audit_log(&self, since: UnixTime) -> Result<Vec<AuditEntry>> {
+    /// A page of the audit log from `since` on, oldest first.
+    pub fn audit_log(&self, since: UnixTime, page: &PageRequest) -> Result<Page<AuditEntry>> {
+        let after = page.after_id()?.unwrap_or(0);
         self.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT id, at, actor, action, target, detail FROM audit_log
-                 WHERE at >= ?1 ORDER BY id",
+                 WHERE at >= ?1 AND id > ?2 ORDER BY id LIMIT ?3",
             )?;
-            let rows = stmt.query_map([since.0], |r| {
-                Ok(AuditEntry {
+            let rows = stmt.query_map(params![since.0, after, page.fetch()], |r| {
+                let entry = AuditEntry {
                     id: r.get(0)?,
                     at: UnixTime(r.get(1)?),
                     actor: r.get(2)?,
                     action: r.get(3)?,
                     target: r.get(4)?,
                     detail: r.get(5)?,
-                })
+                };
+                Ok((entry.id, entry))
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(Page::from_keyed(
+                rows.collect::<rusqlite::Result<_>>()?,
+                page,
+            ))
         })
     }
 }

@@ -6,6 +6,7 @@ use xiaoge_pass::{RiderId, SiteId, UnixTime};
 use super::{Store, row_id};
 use crate::error::{IssuerError, Result};
 use crate::model::{Admin, HelpCategory, HelpRequest, NewHelpRequest};
+use crate::paging::{Page, PageRequest};
 
 const HELP_COLUMNS: &str = "h.id, h.site_id, s.name, h.rider_id, r.name, p.name, h.category, \
      h.note, h.created_at, h.closed_at, h.resolution
@@ -114,25 +115,35 @@ impl Store {
         })
     }
 
-    /// Help requests, newest first: only the open ones if `open_only`, at most `limit`.
+    /// A page of help requests, newest first (in id order, so that a clock set back never
+    /// hides one between pages): only the open ones if `open_only`, of one site if asked.
     pub fn help_requests(
         &self,
         open_only: bool,
         site: Option<SiteId>,
-        limit: u32,
-    ) -> Result<Vec<HelpRequest>> {
+        page: &PageRequest,
+    ) -> Result<Page<HelpRequest>> {
+        let before = page.after_id()?.unwrap_or(u64::MAX);
+        // SQLite integers are signed: a cursor past i64::MAX is before every id there is.
+        let before = i64::try_from(before).unwrap_or(i64::MAX);
         self.read(|c| {
             let open = if open_only {
                 "h.closed_at IS NULL"
             } else {
                 "1"
             };
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.prepare_cached(&format!(
                 "SELECT {HELP_COLUMNS} WHERE {open} AND (?2 IS NULL OR h.site_id = ?2)
-                 ORDER BY h.created_at DESC, h.id DESC LIMIT ?1"
+                     AND h.id < ?3
+                 ORDER BY h.id DESC LIMIT ?1"
             ))?;
-            let rows = stmt.query_map(params![limit, site.map(|s| s.0)], help_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            let rows = stmt.query_map(params![page.fetch(), site.map(|s| s.0), before], |r| {
+                help_row(r).map(|help| (help.id, help))
+            })?;
+            Ok(Page::from_keyed(
+                rows.collect::<rusqlite::Result<_>>()?,
+                page,
+            ))
         })
     }
 

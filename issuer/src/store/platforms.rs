@@ -7,6 +7,7 @@ use super::audit::{Audit, record};
 use super::{Store, row_id, unique_to_conflict};
 use crate::error::Result;
 use crate::model::{Admin, AdminTokenInfo, PlatformInfo, PlatformKeyInfo};
+use crate::paging::{Page, PageRequest};
 
 /// A platform API key as presented, with where it stands; the service judges it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,15 +148,25 @@ impl Store {
         })
     }
 
-    /// The keys of `platform`, oldest first, without their secrets.
-    pub fn platform_keys(&self, platform: u64) -> Result<Vec<PlatformKeyInfo>> {
+    /// A page of the keys of `platform`, oldest first, without their secrets.
+    pub fn platform_keys(
+        &self,
+        platform: u64,
+        page: &PageRequest,
+    ) -> Result<Page<PlatformKeyInfo>> {
+        let after = page.after_id()?.unwrap_or(0);
         self.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT id, platform_id, created_at, expires_at, revoked_at FROM platform_keys
-                 WHERE platform_id = ?1 ORDER BY id",
+                 WHERE platform_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3",
             )?;
-            let rows = stmt.query_map([platform], key_info)?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            let rows = stmt.query_map(params![platform, after, page.fetch()], |r| {
+                key_info(r).map(|key| (key.id, key))
+            })?;
+            Ok(Page::from_keyed(
+                rows.collect::<rusqlite::Result<_>>()?,
+                page,
+            ))
         })
     }
 
@@ -192,22 +203,27 @@ impl Store {
         })
     }
 
-    /// Every platform with its rider count.
-    pub fn platforms(&self) -> Result<Vec<PlatformInfo>> {
+    /// A page of the platforms with their rider counts, in id order.
+    pub fn platforms(&self, page: &PageRequest) -> Result<Page<PlatformInfo>> {
+        let after = page.after_id()?.unwrap_or(0);
         self.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT p.id, p.name, COUNT(r.id) FROM platforms p
                  LEFT JOIN riders r ON r.platform_id = p.id
-                 GROUP BY p.id ORDER BY p.id",
+                 WHERE p.id > ?1 GROUP BY p.id ORDER BY p.id LIMIT ?2",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(PlatformInfo {
+            let rows = stmt.query_map(params![after, page.fetch()], |r| {
+                let platform = PlatformInfo {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     riders: r.get(2)?,
-                })
+                };
+                Ok((platform.id, platform))
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(Page::from_keyed(
+                rows.collect::<rusqlite::Result<_>>()?,
+                page,
+            ))
         })
     }
 
@@ -259,22 +275,28 @@ impl Store {
         })
     }
 
-    /// Every admin token, without its secret.
-    pub fn admin_tokens(&self) -> Result<Vec<AdminTokenInfo>> {
+    /// A page of the admin tokens, in id order, without their secrets.
+    pub fn admin_tokens(&self, page: &PageRequest) -> Result<Page<AdminTokenInfo>> {
+        let after = page.after_id()?.unwrap_or(0);
         self.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id, name, site_id, created_at, revoked_at FROM admin_tokens ORDER BY id",
+            let mut stmt = c.prepare_cached(
+                "SELECT id, name, site_id, created_at, revoked_at FROM admin_tokens
+                 WHERE id > ?1 ORDER BY id LIMIT ?2",
             )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(AdminTokenInfo {
+            let rows = stmt.query_map(params![after, page.fetch()], |r| {
+                let token = AdminTokenInfo {
                     id: r.get(0)?,
                     name: r.get(1)?,
                     site: r.get::<_, Option<u64>>(2)?.map(SiteId),
                     created_at: UnixTime(r.get(3)?),
                     revoked_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
-                })
+                };
+                Ok((token.id, token))
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(Page::from_keyed(
+                rows.collect::<rusqlite::Result<_>>()?,
+                page,
+            ))
         })
     }
 

@@ -12,78 +12,89 @@ use super::Store;
 use super::audit::{Audit, record};
 use crate::error::{IssuerError, Result};
 use crate::model::{LiveSession, SessionKind};
+use crate::paging::{Page, PageRequest};
 
 /// The id of a session from its token's hash, in SQL.
 const SESSION_ID: &str = "lower(hex(substr(token_hash, 1, 8)))";
 
 impl Store {
-    /// The live sessions, of one rider or one admin token if asked, oldest first.
+    /// A page of the live sessions, of one rider or one admin token if asked, oldest first
+    /// (ties in id order); the page's key is `created_at.id`.
     pub fn live_sessions(
         &self,
         rider: Option<&RiderId>,
         admin_token: Option<u64>,
         now: UnixTime,
-    ) -> Result<Vec<LiveSession>> {
+        page: &PageRequest,
+    ) -> Result<Page<LiveSession>> {
+        let (after_at, after_id) = page
+            .after_time_and_id()?
+            .unwrap_or((i64::MIN, String::new()));
         self.read(|c| {
-            let mut out = Vec::new();
-            if admin_token.is_none() {
-                let mut stmt = c.prepare(&format!(
-                    "SELECT {SESSION_ID}, s.rider_id, r.name, s.created_at, s.expires_at
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT id, kind, rider_id, admin_token_id, holder, created_at, expires_at FROM (
+                     SELECT {SESSION_ID} AS id, 'rider' AS kind, s.rider_id AS rider_id,
+                         NULL AS admin_token_id, r.name AS holder, s.created_at AS created_at,
+                         s.expires_at AS expires_at
                      FROM rider_sessions s JOIN riders r ON r.id = s.rider_id
-                     WHERE s.ended_at IS NULL AND s.expires_at > ?1
-                         AND (?2 IS NULL OR s.rider_id = ?2)
-                     ORDER BY s.created_at"
-                ))?;
-                let rows = stmt.query_map(params![now.0, rider.map(RiderId::as_str)], |r| {
+                     WHERE ?3 IS NULL AND (?2 IS NULL OR s.rider_id = ?2)
+                         AND s.ended_at IS NULL AND s.expires_at > ?1
+                     UNION ALL
+                     SELECT {SESSION_ID}, 'admin', NULL, admin_token_id, admin_name, created_at,
+                         expires_at
+                     FROM admin_sessions
+                     WHERE ?2 IS NULL AND (?3 IS NULL OR admin_token_id = ?3)
+                         AND ended_at IS NULL AND expires_at > ?1
+                 )
+                 WHERE (created_at, id) > (?4, ?5) ORDER BY created_at, id LIMIT ?6"
+            ))?;
+            let rows = stmt.query_map(
+                params![
+                    now.0,
+                    rider.map(RiderId::as_str),
+                    admin_token,
+                    after_at,
+                    after_id,
+                    page.fetch()
+                ],
+                |r| {
                     Ok((
                         r.get::<_, String>(0)?,
                         r.get::<_, String>(1)?,
-                        r.get::<_, String>(2)?,
-                        r.get::<_, i64>(3)?,
-                        r.get::<_, i64>(4)?,
+                        r.get::<_, Option<String>>(2)?,
+                        r.get::<_, Option<u64>>(3)?,
+                        r.get::<_, String>(4)?,
+                        r.get::<_, i64>(5)?,
+                        r.get::<_, i64>(6)?,
                     ))
-                })?;
-                for row in rows {
-                    let (id, rider, holder, created, expires) = row?;
-                    out.push(LiveSession {
+                },
+            )?;
+            let mut out = Vec::new();
+            for row in rows {
+                let (id, kind, rider, admin_token, holder, created, expires) = row?;
+                let rider = rider
+                    .map(RiderId::try_from)
+                    .transpose()
+                    .map_err(|e| IssuerError::Invalid(format!("stored rider id: {e}")))?;
+                let key = format!("{created}.{id}");
+                out.push((
+                    key,
+                    LiveSession {
                         id,
-                        kind: SessionKind::Rider,
-                        rider: Some(
-                            RiderId::try_from(rider).map_err(|e| {
-                                IssuerError::Invalid(format!("stored rider id: {e}"))
-                            })?,
-                        ),
-                        admin_token: None,
+                        kind: if kind == "rider" {
+                            SessionKind::Rider
+                        } else {
+                            SessionKind::Admin
+                        },
+                        rider,
+                        admin_token,
                         holder,
                         created_at: UnixTime(created),
                         expires_at: UnixTime(expires),
-                    });
-                }
+                    },
+                ));
             }
-            if rider.is_none() {
-                let mut stmt = c.prepare(&format!(
-                    "SELECT {SESSION_ID}, admin_token_id, admin_name, created_at, expires_at
-                     FROM admin_sessions
-                     WHERE ended_at IS NULL AND expires_at > ?1
-                         AND (?2 IS NULL OR admin_token_id = ?2)
-                     ORDER BY created_at"
-                ))?;
-                let rows = stmt.query_map(params![now.0, admin_token], |r| {
-                    Ok(LiveSession {
-                        id: r.get(0)?,
-                        kind: SessionKind::Admin,
-                        rider: None,
-                        admin_token: r.get(1)?,
-                        holder: r.get(2)?,
-                        created_at: UnixTime(r.get(3)?),
-                        expires_at: UnixTime(r.get(4)?),
-                    })
-                })?;
-                for row in rows {
-                    out.push(row?);
-                }
-            }
-            Ok(out)
+            Ok(Page::from_keyed(out, page))
         })
     }
 

@@ -9,6 +9,7 @@ use crate::error::{IssuerError, Result};
 use crate::model::{
     Ban, Building, GateInfo, GateState, ParkingSpot, RiderComplaint, Site, SiteInput, SiteKind,
 };
+use crate::paging::{Page, PageRequest};
 
 /// A gate.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -166,16 +167,20 @@ impl Store {
         self.read(|c| read_site(c, id))
     }
 
-    /// Every site, in id order.
-    pub fn sites(&self) -> Result<Vec<Site>> {
+    /// A page of the sites, in id order.
+    pub fn sites(&self, page: &PageRequest) -> Result<Page<Site>> {
+        let after = page.after_id()?.unwrap_or(0);
         self.read(|c| {
             let ids: Vec<u64> = c
-                .prepare("SELECT id FROM sites ORDER BY id")?
-                .query_map([], |r| r.get(0))?
+                .prepare_cached("SELECT id FROM sites WHERE id > ?1 ORDER BY id LIMIT ?2")?
+                .query_map(params![after, page.fetch()], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            ids.into_iter()
+            let rows = ids
+                .into_iter()
                 .filter_map(|id| read_site(c, SiteId(id)).transpose())
-                .collect()
+                .map(|site| site.map(|site| (site.id.0, site)))
+                .collect::<Result<Vec<_>>>()?;
+            Ok(Page::from_keyed(rows, page))
         })
     }
 
@@ -321,15 +326,16 @@ impl Store {
         })
     }
 
-    /// The gates of a site, or of every site.
-    pub fn gates(&self, site: Option<SiteId>) -> Result<Vec<GateInfo>> {
+    /// A page of the gates of a site, or of every site, in id order.
+    pub fn gates(&self, site: Option<SiteId>, page: &PageRequest) -> Result<Page<GateInfo>> {
+        let after = page.after_id()?.unwrap_or(0);
         self.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.prepare_cached(
                 "SELECT id, site_id, name, enrolled_at, last_upload_at, revoked_at,
                      token_expires_at, public_key IS NOT NULL, token_hash IS NOT NULL
-                 FROM gates WHERE ?1 IS NULL OR site_id = ?1 ORDER BY id",
+                 FROM gates WHERE (?1 IS NULL OR site_id = ?1) AND id > ?2 ORDER BY id LIMIT ?3",
             )?;
-            let rows = stmt.query_map([site.map(|s| s.0)], |r| {
+            let rows = stmt.query_map(params![site.map(|s| s.0), after, page.fetch()], |r| {
                 let revoked_at = r.get::<_, Option<i64>>(5)?.map(UnixTime);
                 let state = match (r.get::<_, bool>(7)?, r.get::<_, bool>(8)?) {
                     (true, _) => GateState::Enrolled,
@@ -337,18 +343,25 @@ impl Store {
                     (false, true) => GateState::AwaitingEnrollment,
                     (false, false) => GateState::Revoked,
                 };
-                Ok(GateInfo {
-                    id: r.get(0)?,
-                    site_id: SiteId(r.get(1)?),
-                    name: r.get(2)?,
-                    enrolled_at: r.get::<_, Option<i64>>(3)?.map(UnixTime),
-                    last_upload_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
-                    state,
-                    revoked_at,
-                    token_expires_at: r.get::<_, Option<i64>>(6)?.map(UnixTime),
-                })
+                let id: u64 = r.get(0)?;
+                Ok((
+                    id,
+                    GateInfo {
+                        id,
+                        site_id: SiteId(r.get(1)?),
+                        name: r.get(2)?,
+                        enrolled_at: r.get::<_, Option<i64>>(3)?.map(UnixTime),
+                        last_upload_at: r.get::<_, Option<i64>>(4)?.map(UnixTime),
+                        state,
+                        revoked_at,
+                        token_expires_at: r.get::<_, Option<i64>>(6)?.map(UnixTime),
+                    },
+                ))
             })?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
+            Ok(Page::from_keyed(
+                rows.collect::<rusqlite::Result<_>>()?,
+                page,
+            ))
         })
     }
 
@@ -374,14 +387,15 @@ impl Store {
         })
     }
 
-    /// A site's bans, oldest first.
-    pub fn bans(&self, site: SiteId) -> Result<Vec<Ban>> {
+    /// A page of a site's bans, in rider id order.
+    pub fn bans(&self, site: SiteId, page: &PageRequest) -> Result<Page<Ban>> {
         self.read(|c| {
             let mut stmt = c.prepare_cached(
-                "SELECT rider_id, reason, created_at FROM site_bans WHERE site_id = ?1
-                 ORDER BY created_at, rider_id",
+                "SELECT rider_id, reason, created_at FROM site_bans
+                 WHERE site_id = ?1 AND rider_id > ?2 ORDER BY rider_id LIMIT ?3",
             )?;
-            let rows = stmt.query_map([site.0], |r| {
+            let after = page.after_text().unwrap_or("");
+            let rows = stmt.query_map(params![site.0, after, page.fetch()], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -391,14 +405,18 @@ impl Store {
             let mut out = Vec::new();
             for row in rows {
                 let (rider, reason, at) = row?;
-                out.push(Ban {
-                    rider: RiderId::try_from(rider)
-                        .map_err(|e| IssuerError::Invalid(format!("stored ban: {e}")))?,
-                    reason,
-                    created_at: UnixTime(at),
-                });
+                let id = RiderId::try_from(rider.clone())
+                    .map_err(|e| IssuerError::Invalid(format!("stored ban: {e}")))?;
+                out.push((
+                    rider,
+                    Ban {
+                        rider: id,
+                        reason,
+                        created_at: UnixTime(at),
+                    },
+                ));
             }
-            Ok(out)
+            Ok(Page::from_keyed(out, page))
         })
     }
 

@@ -18,6 +18,7 @@ use super::text::{Lang, Words};
 use super::{PageForm, PageQuery, lang, page, see_other};
 use crate::http::{PathId, blocking, now};
 use crate::model::HelpRequest;
+use crate::paging::{Page, PageRequest};
 use crate::service::{ADMIN_SESSION_TTL, Dashboard, Issuer};
 
 /// The dashboard session's cookie: only ever sent to `/admin` pages.
@@ -42,6 +43,13 @@ fn admin_session(headers: &HeaderMap) -> Option<String> {
 #[derive(Deserialize, Default)]
 struct LangQuery {
     lang: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct DashboardQuery {
+    lang: Option<String>,
+    /// The `next_after` of the help requests' previous page.
+    after: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -125,7 +133,7 @@ async fn logout(State(issuer): State<Arc<Issuer>>, headers: HeaderMap) -> Respon
 
 async fn dashboard(
     State(issuer): State<Arc<Issuer>>,
-    PageQuery(query): PageQuery<LangQuery>,
+    PageQuery(query): PageQuery<DashboardQuery>,
     headers: HeaderMap,
 ) -> Response {
     let lang = lang(query.lang.as_deref(), &headers);
@@ -133,23 +141,28 @@ async fn dashboard(
         return see_other("/admin/login");
     };
     let at = now();
+    let older = query.after.is_some();
     let view = blocking(&issuer, move |i| {
         let admin = i.admin_session(&session, at)?;
+        let help = PageRequest::new(None, query.after)?;
         let view = match admin.site {
-            None => View::Regulator(Box::new(i.dashboard(at)?)),
+            None => View::Regulator(Box::new(i.dashboard(&help, at)?)),
             Some(site) => View::Property {
                 site: i.site(site)?.name,
-                help: i.help_requests(true, Some(site))?,
+                help: i.help_requests(true, Some(site), &help)?,
             },
         };
         Ok((admin.name, view))
     })
     .await;
     match view {
-        Ok((name, View::Regulator(figures))) => page(StatusCode::OK, render(lang, &name, &figures)),
-        Ok((name, View::Property { site, help })) => {
-            page(StatusCode::OK, render_property(lang, &name, &site, &help))
+        Ok((name, View::Regulator(figures))) => {
+            page(StatusCode::OK, render(lang, &name, &figures, older))
         }
+        Ok((name, View::Property { site, help })) => page(
+            StatusCode::OK,
+            render_property(lang, &name, &site, &help, older),
+        ),
         Err(e) if e.status() == StatusCode::UNAUTHORIZED => see_other("/admin/login"),
         Err(e) => page(e.status(), html::error_page(lang, &e.message())),
     }
@@ -364,10 +377,41 @@ fn traffic(lang: Lang, w: &Words, d: &Dashboard) -> String {
     out
 }
 
-fn help(lang: Lang, w: &Words, open: &[HelpRequest]) -> String {
+/// A link to the dashboard's help requests, after `after` if given.
+fn help_link(lang: Lang, after: Option<&str>, words: &str) -> String {
+    let mut query: Vec<String> = Vec::new();
+    if let Some(after) = after {
+        query.push(format!("after={}", escape(after)));
+    }
+    if lang == Lang::En {
+        query.push("lang=en".into());
+    }
+    let query = if query.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", query.join("&amp;"))
+    };
+    format!(
+        "<a class=\"pager\" href=\"/admin{query}#help\">{}</a>",
+        escape(words)
+    )
+}
+
+/// A page of the open help requests; `older` if it is not the first page.
+fn help(lang: Lang, w: &Words, open: &Page<HelpRequest>, older: bool) -> String {
     let mut out = format!("<h2 id=\"help\">{}</h2>", escape(w.open_help));
-    if open.is_empty() {
-        let _ = write!(out, "<p class=\"muted\">{}</p>", escape(w.none_open));
+    let mut pager = String::new();
+    if older {
+        pager.push_str(&help_link(lang, None, w.newest_help));
+    }
+    if let Some(next) = &open.next_after {
+        pager.push_str(&help_link(lang, Some(next), w.older_help));
+    }
+    if !pager.is_empty() {
+        pager = format!("<p class=\"pager\">{pager}</p>");
+    }
+    if open.items.is_empty() {
+        let _ = write!(out, "<p class=\"muted\">{}</p>{pager}", escape(w.none_open));
         return out;
     }
     out.push_str(&table_head(&[
@@ -377,7 +421,7 @@ fn help(lang: Lang, w: &Words, open: &[HelpRequest]) -> String {
         w.what,
         w.resolution,
     ]));
-    for h in open {
+    for h in &open.items {
         let when = crate::service::calendar::short_time(h.created_at);
         let category = crate::model::HelpCategory::ALL
             .iter()
@@ -402,6 +446,7 @@ fn help(lang: Lang, w: &Words, open: &[HelpRequest]) -> String {
         );
     }
     out.push_str("</table>");
+    out.push_str(&pager);
     out
 }
 
@@ -413,7 +458,7 @@ enum View {
     /// A property: its own site's open help requests.
     Property {
         site: String,
-        help: Vec<HelpRequest>,
+        help: Page<HelpRequest>,
     },
 }
 
@@ -430,24 +475,30 @@ fn top_bar(lang: Lang, w: &Words, title: &str, admin: &str) -> String {
     )
 }
 
-fn render_property(lang: Lang, admin: &str, site: &str, open: &[HelpRequest]) -> String {
+fn render_property(
+    lang: Lang,
+    admin: &str,
+    site: &str,
+    open: &Page<HelpRequest>,
+    older: bool,
+) -> String {
     let w = lang.words();
     let title = format!("{site} · {}", w.property_title);
     let body = format!(
         "<main class=\"wide\">{bar}{help}</main>",
         bar = top_bar(lang, w, &title, admin),
-        help = help(lang, w, open),
+        help = help(lang, w, open, older),
     );
     html::layout(lang, &title, "", &body)
 }
 
-fn render(lang: Lang, admin: &str, d: &Dashboard) -> String {
+fn render(lang: Lang, admin: &str, d: &Dashboard, older: bool) -> String {
     let w = lang.words();
     let body = format!(
         "<main class=\"wide\">{bar}{help}{coverage}{gaps}<div class=\"grid\"><div>{riders}</div>\
          <div>{traffic}</div></div></main>",
         bar = top_bar(lang, w, w.dashboard_title, admin),
-        help = help(lang, w, &d.open_help),
+        help = help(lang, w, &d.open_help, older),
         coverage = coverage(w, d),
         gaps = gaps(w, d),
         riders = riders(w, d),

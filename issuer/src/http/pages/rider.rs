@@ -20,6 +20,7 @@ use crate::error::IssuerError;
 use crate::http::rider::{cookie, session_token};
 use crate::http::{blocking, now};
 use crate::model::{CodeResponse, HelpCategory, NewHelpRequest, SessionInfo, Site};
+use crate::paging;
 use crate::qr_image;
 use crate::service::Issuer;
 
@@ -399,7 +400,7 @@ async fn help_page(
     };
     let sites = blocking(&issuer, move |i| {
         i.session(&token, now())?;
-        i.sites()
+        paging::every(|page| i.sites(page))
     })
     .await;
     match sites {
@@ -450,7 +451,7 @@ async fn ask_for_help(
             let token = session_token(&headers).unwrap_or_default();
             let sites = blocking(&issuer, move |i| {
                 i.session(&token, now())?;
-                i.sites()
+                paging::every(|page| i.sites(page))
             })
             .await
             .unwrap_or_default();

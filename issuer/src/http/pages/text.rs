@@ -209,6 +209,10 @@ pub struct Words {
     pub open_help: &'static str,
     /// Dashboard: none open.
     pub none_open: &'static str,
+    /// The link to the next page of older help requests.
+    pub older_help: &'static str,
+    /// The link back to the newest help requests.
+    pub newest_help: &'static str,
     /// Dashboard: when.
     pub when: &'static str,
     /// Dashboard: rider.
@@ -309,6 +313,8 @@ pub const ZH: Words = Words {
     denials_by_site: "各小区拒绝情况",
     open_help: "待处理的投诉求助",
     none_open: "没有待处理的投诉求助",
+    older_help: "更早的求助 →",
+    newest_help: "← 最新的求助",
     when: "时间",
     rider: "骑手",
     site: "小区",
@@ -406,6 +412,8 @@ pub const EN: Words = Words {
     denials_by_site: "Denials by site",
     open_help: "Open help requests",
     none_open: "No open help requests",
+    older_help: "Older requests →",
+    newest_help: "← Newest requests",
     when: "When",
     rider: "Rider",
     site: "Site",
