@@ -96,6 +96,29 @@ pub(crate) fn seal(kind: Kind, signer: &KeyPair, payload: Vec<u8>) -> Vec<u8> {
         .unwrap_or_else(|e| unreachable!("COSE_Sign1 built here always encodes: {e}"))
 }
 
+/// A signed object other than a code: what kind of envelope holds it, how large its bytes
+/// may be, and how its claims read. Every such object is opened the same way, by
+/// [`crate::trust_list::TrustList::open_signed`] or, for the trust list itself, by its root.
+pub(crate) trait Signed: Sized {
+    /// The envelope's `typ`.
+    const KIND: Kind;
+    /// The most bytes a sender may hand over; more is refused before any parsing.
+    const MAX_BYTES: usize;
+    /// Reads the claims of a payload whose signature has been checked.
+    fn from_claims(payload: &[u8]) -> Result<Self, FormatError>;
+}
+
+/// The envelope of a `T` in `bytes`, refused if too long or of another kind.
+pub(crate) fn read<T: Signed>(bytes: &[u8]) -> Result<Envelope, FormatError> {
+    if bytes.len() > T::MAX_BYTES {
+        return Err(FormatError::TooLong {
+            len: bytes.len(),
+            max: T::MAX_BYTES,
+        });
+    }
+    open(bytes, T::KIND)
+}
+
 /// Reads tagged COSE_Sign1 bytes of the given kind, refusing anything v1 does not define.
 pub(crate) fn open(bytes: &[u8], kind: Kind) -> Result<Envelope, FormatError> {
     let sign1 = CoseSign1::from_tagged_slice(bytes)?;

@@ -2,13 +2,13 @@
 //! has banned, signed by an issuer key like the status list.
 
 use crate::cbor::{self, IntMap, Value};
-use crate::envelope::{self, Kind};
+use crate::envelope::{self, Kind, Signed};
 use crate::error::{FormatError, ListError};
 use crate::ids::{RiderId, SiteId};
 use crate::keys::KeyPair;
 use crate::pass::{ISSUER_MAX_LEN, claim};
 use crate::time::UnixTime;
-use crate::trust_list::TrustList;
+use crate::trust_list::{IssuerSigned, TrustList};
 
 /// The private claim (private-use range) holding the site.
 const SITE_CLAIM: i64 = -65539;
@@ -66,35 +66,23 @@ impl SiteBundle {
 
     /// Reads and checks a bundle signed by a key of `trust`, valid when it was issued.
     pub fn open(bytes: &[u8], trust: &TrustList) -> Result<Self, ListError> {
-        if bytes.len() > MAX_SITE_BUNDLE_BYTES {
-            return Err(FormatError::TooLong {
-                len: bytes.len(),
-                max: MAX_SITE_BUNDLE_BYTES,
-            }
-            .into());
-        }
-        let envelope = envelope::open(bytes, Kind::SiteBundle)?;
-        let key = trust
-            .key(envelope.kid)
-            .ok_or(ListError::UnknownKey { kid: envelope.kid })?;
-        if !envelope.signed_by(&key.public) {
-            return Err(ListError::BadSignature { kid: envelope.kid });
-        }
-        let bundle = Self::from_claims(&envelope.payload)?;
-        if !key.may_sign_at(bundle.issued_at) {
-            return Err(ListError::KeyNotValidAtTime {
-                kid: key.kid,
-                issued_at: bundle.issued_at,
-            });
-        }
-        if bundle.issuer != trust.issuer {
-            return Err(ListError::WrongIssuer {
-                expected: trust.issuer.clone(),
-                found: bundle.issuer,
-            });
-        }
-        Ok(bundle)
+        trust.open_signed(bytes)
     }
+}
+
+impl IssuerSigned for SiteBundle {
+    fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    fn issued_at(&self) -> UnixTime {
+        self.issued_at
+    }
+}
+
+impl Signed for SiteBundle {
+    const KIND: Kind = Kind::SiteBundle;
+    const MAX_BYTES: usize = MAX_SITE_BUNDLE_BYTES;
 
     fn from_claims(bytes: &[u8]) -> Result<Self, FormatError> {
         let mut claims = IntMap::read(cbor::from_slice(bytes)?, "site bundle claims")?;

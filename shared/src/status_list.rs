@@ -9,11 +9,11 @@ use flate2::read::ZlibDecoder;
 use flate2::write::ZlibEncoder;
 
 use crate::cbor::{self, IntMap, Value};
-use crate::envelope::{self, Kind};
+use crate::envelope::{self, Kind, Signed};
 use crate::error::{FormatError, ListError};
 use crate::pass::{ISSUER_MAX_LEN, claim};
 use crate::time::UnixTime;
-use crate::trust_list::TrustList;
+use crate::trust_list::{IssuerSigned, TrustList};
 
 /// Claim keys the draft registers for CWTs.
 mod list_claim {
@@ -191,35 +191,23 @@ impl StatusList {
 
     /// Reads and checks a status list signed by a key of `trust`, valid when it was issued.
     pub fn open(bytes: &[u8], trust: &TrustList) -> Result<Self, ListError> {
-        if bytes.len() > MAX_STATUS_LIST_BYTES {
-            return Err(FormatError::TooLong {
-                len: bytes.len(),
-                max: MAX_STATUS_LIST_BYTES,
-            }
-            .into());
-        }
-        let envelope = envelope::open(bytes, Kind::StatusList)?;
-        let key = trust
-            .key(envelope.kid)
-            .ok_or(ListError::UnknownKey { kid: envelope.kid })?;
-        if !envelope.signed_by(&key.public) {
-            return Err(ListError::BadSignature { kid: envelope.kid });
-        }
-        let list = Self::from_claims(&envelope.payload)?;
-        if !key.may_sign_at(list.issued_at) {
-            return Err(ListError::KeyNotValidAtTime {
-                kid: key.kid,
-                issued_at: list.issued_at,
-            });
-        }
-        if list.issuer != trust.issuer {
-            return Err(ListError::WrongIssuer {
-                expected: trust.issuer.clone(),
-                found: list.issuer,
-            });
-        }
-        Ok(list)
+        trust.open_signed(bytes)
     }
+}
+
+impl IssuerSigned for StatusList {
+    fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    fn issued_at(&self) -> UnixTime {
+        self.issued_at
+    }
+}
+
+impl Signed for StatusList {
+    const KIND: Kind = Kind::StatusList;
+    const MAX_BYTES: usize = MAX_STATUS_LIST_BYTES;
 
     fn from_claims(bytes: &[u8]) -> Result<Self, FormatError> {
         let mut claims = IntMap::read(cbor::from_slice(bytes)?, "status list claims")?;

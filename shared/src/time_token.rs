@@ -3,12 +3,12 @@
 //! under its own clock.
 
 use crate::cbor::{self, IntMap, Value};
-use crate::envelope::{self, Kind};
+use crate::envelope::{self, Kind, Signed};
 use crate::error::{FormatError, ListError};
 use crate::keys::KeyPair;
 use crate::pass::{ISSUER_MAX_LEN, claim};
 use crate::time::UnixTime;
-use crate::trust_list::TrustList;
+use crate::trust_list::{IssuerSigned, TrustList};
 
 /// Length of the nonce a token echoes.
 pub const NONCE_LEN: usize = 16;
@@ -40,37 +40,30 @@ impl TimeToken {
 
     /// Reads and checks a token signed by a key of `trust` that may sign at the token's time.
     pub fn open(bytes: &[u8], trust: &TrustList) -> Result<Self, ListError> {
-        if bytes.len() > MAX_TIME_TOKEN_BYTES {
-            return Err(FormatError::TooLong {
-                len: bytes.len(),
-                max: MAX_TIME_TOKEN_BYTES,
-            }
-            .into());
-        }
-        let envelope = envelope::open(bytes, Kind::TimeToken)?;
-        let key = trust
-            .key(envelope.kid)
-            .ok_or(ListError::UnknownKey { kid: envelope.kid })?;
-        if !envelope.signed_by(&key.public) {
-            return Err(ListError::BadSignature { kid: envelope.kid });
-        }
-        let mut claims = IntMap::read(cbor::from_slice(&envelope.payload)?, "time token claims")?;
+        trust.open_signed(bytes)
+    }
+}
+
+impl IssuerSigned for TimeToken {
+    fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    fn issued_at(&self) -> UnixTime {
+        self.time
+    }
+}
+
+impl Signed for TimeToken {
+    const KIND: Kind = Kind::TimeToken;
+    const MAX_BYTES: usize = MAX_TIME_TOKEN_BYTES;
+
+    fn from_claims(bytes: &[u8]) -> Result<Self, FormatError> {
+        let mut claims = IntMap::read(cbor::from_slice(bytes)?, "time token claims")?;
         let issuer = cbor::text(claims.require(claim::ISS, "iss")?, "iss", ISSUER_MAX_LEN)?;
         let time = cbor::time(claims.require(claim::IAT, "iat")?, "iat")?;
         let nonce = cbor::bytes_exact::<NONCE_LEN>(claims.require(claim::CTI, "cti")?, "cti")?;
         claims.finish()?;
-        if !key.may_sign_at(time) {
-            return Err(ListError::KeyNotValidAtTime {
-                kid: key.kid,
-                issued_at: time,
-            });
-        }
-        if issuer != trust.issuer {
-            return Err(ListError::WrongIssuer {
-                expected: trust.issuer.clone(),
-                found: issuer,
-            });
-        }
         Ok(Self {
             issuer,
             time,

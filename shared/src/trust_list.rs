@@ -4,7 +4,7 @@
 use ed25519_dalek::VerifyingKey;
 
 use crate::cbor::{self, IntMap, Value};
-use crate::envelope::{self, Kind};
+use crate::envelope::{self, Kind, Signed};
 use crate::error::{FormatError, ListError};
 use crate::ids::{KEY_ID_LEN, KeyId};
 use crate::keys::{IssuerKey, KeyPair, public_key_from_bytes};
@@ -36,6 +36,15 @@ pub struct TrustList {
     pub issued_at: UnixTime,
     /// Current, upcoming and recently retired signing keys.
     pub keys: Vec<IssuerKey>,
+}
+
+/// An object signed by an issuer key of a trust list: it names its issuer and the time it
+/// was signed, which the key's signing window must cover.
+pub(crate) trait IssuerSigned: Signed {
+    /// The issuer it names (`iss`).
+    fn issuer(&self) -> &str;
+    /// When it was signed (`iat`).
+    fn issued_at(&self) -> UnixTime;
 }
 
 impl TrustList {
@@ -76,14 +85,7 @@ impl TrustList {
 
     /// Reads and checks a trust list signed by `root`.
     pub fn open(bytes: &[u8], root: &VerifyingKey) -> Result<Self, ListError> {
-        if bytes.len() > MAX_TRUST_LIST_BYTES {
-            return Err(FormatError::TooLong {
-                len: bytes.len(),
-                max: MAX_TRUST_LIST_BYTES,
-            }
-            .into());
-        }
-        let envelope = envelope::open(bytes, Kind::TrustList)?;
+        let envelope = envelope::read::<Self>(bytes)?;
         if envelope.kid != KeyId::of(root) {
             return Err(ListError::UnknownKey { kid: envelope.kid });
         }
@@ -92,6 +94,38 @@ impl TrustList {
         }
         Ok(Self::from_claims(&envelope.payload)?)
     }
+
+    /// Reads and checks an object signed by one of this list's keys: the key is listed, the
+    /// signature verifies, the claims read, the key could sign at the object's own time, and
+    /// the object names this list's issuer — in that order, for every kind of object.
+    pub(crate) fn open_signed<T: IssuerSigned>(&self, bytes: &[u8]) -> Result<T, ListError> {
+        let envelope = envelope::read::<T>(bytes)?;
+        let key = self
+            .key(envelope.kid)
+            .ok_or(ListError::UnknownKey { kid: envelope.kid })?;
+        if !envelope.signed_by(&key.public) {
+            return Err(ListError::BadSignature { kid: envelope.kid });
+        }
+        let object = T::from_claims(&envelope.payload)?;
+        if !key.may_sign_at(object.issued_at()) {
+            return Err(ListError::KeyNotValidAtTime {
+                kid: key.kid,
+                issued_at: object.issued_at(),
+            });
+        }
+        if object.issuer() != self.issuer {
+            return Err(ListError::WrongIssuer {
+                expected: self.issuer.clone(),
+                found: object.issuer().to_owned(),
+            });
+        }
+        Ok(object)
+    }
+}
+
+impl Signed for TrustList {
+    const KIND: Kind = Kind::TrustList;
+    const MAX_BYTES: usize = MAX_TRUST_LIST_BYTES;
 
     fn from_claims(bytes: &[u8]) -> Result<Self, FormatError> {
         let mut claims = IntMap::read(cbor::from_slice(bytes)?, "trust list claims")?;
@@ -166,4 +200,86 @@ fn read_key_entry(entry: Value) -> Result<IssuerKey, FormatError> {
         valid_from,
         valid_until,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{RiderId, SiteBundle, SiteId, StatusList, TimeToken, status_list::StatusBits};
+
+    const WINDOW: (UnixTime, UnixTime) = (UnixTime(1_000), UnixTime(2_000));
+
+    /// How each issuer-signed kind is opened by `trust`, after signing at `at` as `iss`.
+    type Opener = fn(&KeyPair, &str, UnixTime, &TrustList) -> Result<(), ListError>;
+
+    fn openers() -> [(&'static str, Opener); 3] {
+        [
+            ("site bundle", |key, iss, at, trust| {
+                let bundle = SiteBundle {
+                    issuer: iss.into(),
+                    issued_at: at,
+                    site: SiteId(7),
+                    name: "翠苑一区".into(),
+                    banned: vec![RiderId::try_from("R1".to_owned()).unwrap()],
+                };
+                SiteBundle::open(&bundle.sign(key), trust).map(drop)
+            }),
+            ("status list", |key, iss, at, trust| {
+                let list = StatusList {
+                    issuer: iss.into(),
+                    uri: "https://xg.example/v1/status-list".into(),
+                    issued_at: at,
+                    ttl: 3_600,
+                    bits: StatusBits::new(8),
+                };
+                StatusList::open(&list.sign(key), trust).map(drop)
+            }),
+            ("time token", |key, iss, at, trust| {
+                let token = TimeToken {
+                    issuer: iss.into(),
+                    time: at,
+                    nonce: [5; 16],
+                };
+                TimeToken::open(&token.sign(key), trust).map(drop)
+            }),
+        ]
+    }
+
+    #[test]
+    fn every_issuer_signed_kind_is_refused_for_the_same_reasons_in_the_same_order() {
+        let key = KeyPair::from_seed([4; 32]);
+        let stranger = KeyPair::from_seed([5; 32]);
+        let trust = TrustList {
+            issuer: "xg".into(),
+            issued_at: UnixTime(0),
+            keys: vec![IssuerKey::new(key.public(), WINDOW.0, WINDOW.1)],
+        };
+        let inside = UnixTime(1_500);
+        for (kind, open) in openers() {
+            assert!(open(&key, "xg", inside, &trust).is_ok(), "{kind}");
+            // An unknown key is named before the issuer or the time is looked at.
+            assert!(
+                matches!(
+                    open(&stranger, "other", UnixTime(9_999), &trust),
+                    Err(ListError::UnknownKey { kid }) if kid == stranger.kid()
+                ),
+                "{kind}"
+            );
+            // The key's window is checked before the issuer's name.
+            assert!(
+                matches!(
+                    open(&key, "other", UnixTime(2_500), &trust),
+                    Err(ListError::KeyNotValidAtTime { issued_at, .. }) if issued_at == UnixTime(2_500)
+                ),
+                "{kind}"
+            );
+            assert!(
+                matches!(
+                    open(&key, "other", inside, &trust),
+                    Err(ListError::WrongIssuer { found, .. }) if found == "other"
+                ),
+                "{kind}"
+            );
+        }
+    }
 }
