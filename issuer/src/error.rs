@@ -172,16 +172,23 @@ pub enum IssuerError {
     },
     /// The database file could not be created or is from a newer build.
     #[error("{0}")]
-    Database(crate::sqlite::OpenError),
+    Database(xiaoge_sqlite::OpenError),
     /// The operating system's random source failed.
     #[error("random source failed: {0}")]
     Random(String),
 }
 
-impl From<crate::sqlite::OpenError> for IssuerError {
-    fn from(e: crate::sqlite::OpenError) -> Self {
+impl From<xiaoge_pass::qr_image::QrError> for IssuerError {
+    /// A text too long for a QR code is the caller's to shorten, as before the renderer moved.
+    fn from(e: xiaoge_pass::qr_image::QrError) -> Self {
+        Self::Invalid(e.to_string())
+    }
+}
+
+impl From<xiaoge_sqlite::OpenError> for IssuerError {
+    fn from(e: xiaoge_sqlite::OpenError) -> Self {
         match e {
-            crate::sqlite::OpenError::Sqlite(e) => Self::Store(e),
+            xiaoge_sqlite::OpenError::Sqlite(e) => Self::Store(e),
             other => Self::Database(other),
         }
     }

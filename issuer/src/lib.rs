@@ -13,10 +13,8 @@ mod keyfile;
 pub mod model;
 pub mod paging;
 pub mod poster;
-pub mod qr_image;
 mod secrets;
 pub mod service;
-pub mod sqlite;
 pub mod store;
 
 pub use error::IssuerError;

@@ -15,7 +15,8 @@ use xiaoge_issuer::model::{
 use xiaoge_issuer::service::{
     DEFAULT_ANNOUNCE_DAYS, DEFAULT_OVERLAP_HOURS, DEFAULT_TOKEN_DAYS, InitOptions,
 };
-use xiaoge_issuer::{Issuer, http, paging, qr_image};
+use xiaoge_issuer::{Issuer, http, paging};
+use xiaoge_pass::qr_image::{self, QrImage};
 use xiaoge_pass::{RiderId, RiderStatus, SiteId, UnixTime};
 
 /// The Xiaoge Pass (小哥码) issuer: registry, signing keys, lists and the HTTP API.
@@ -602,6 +603,15 @@ fn print_json<T: Serialize>(value: &T) -> Result<()> {
     writeln!(out, "{}", serde_json::to_string_pretty(value)?).context("writing to stdout")
 }
 
+/// Writes `text` as a QR code PNG at `path`.
+fn write_png(text: &str, path: &Path) -> Result<QrImage> {
+    let qr = qr_image::render(text)?;
+    qr.image
+        .save(path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    Ok(qr)
+}
+
 fn format_time(t: UnixTime) -> String {
     chrono::DateTime::from_timestamp(t.0, 0).map_or_else(|| t.to_string(), |t| t.to_rfc3339())
 }
@@ -777,7 +787,7 @@ fn run(cli: Cli) -> Result<()> {
                 issuer.mint(&rider, site.map(SiteId), at)?
             };
             if let Some(path) = png {
-                let qr = qr_image::write_png(&text, &path)?;
+                let qr = write_png(&text, &path)?;
                 eprintln!(
                     "wrote {} (QR version {}, {}×{} modules, ECC M)",
                     path.display(),

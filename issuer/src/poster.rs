@@ -8,7 +8,7 @@ use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 use image::{GrayImage, Luma};
 
 use crate::error::{IssuerError, Result};
-use crate::qr_image;
+use xiaoge_pass::qr_image;
 
 /// A4 at 150 dots per inch.
 pub const WIDTH: u32 = 1240;

@@ -14,6 +14,7 @@ pub mod gate_auth;
 pub mod ids;
 pub mod keys;
 pub mod pass;
+pub mod qr_image;
 pub mod qr_text;
 pub mod site_bundle;
 pub mod status_list;

@@ -120,16 +120,16 @@ pub enum GateError {
     },
     /// The database file could not be created or is from a newer build.
     #[error("{0}")]
-    Database(xiaoge_issuer::sqlite::OpenError),
+    Database(xiaoge_sqlite::OpenError),
     /// The operating system's random source failed.
     #[error("random source failed: {0}")]
     Random(String),
 }
 
-impl From<xiaoge_issuer::sqlite::OpenError> for GateError {
-    fn from(e: xiaoge_issuer::sqlite::OpenError) -> Self {
+impl From<xiaoge_sqlite::OpenError> for GateError {
+    fn from(e: xiaoge_sqlite::OpenError) -> Self {
         match e {
-            xiaoge_issuer::sqlite::OpenError::Sqlite(e) => Self::Store(e),
+            xiaoge_sqlite::OpenError::Sqlite(e) => Self::Store(e),
             other => Self::Database(other),
         }
     }

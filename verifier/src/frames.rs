@@ -270,7 +270,7 @@ impl FrameSource for Synthetic {
                     ..self.style
                 };
                 let image = match qr {
-                    Some(qr) => camera_frame(qr, xiaoge_issuer::qr_image::MODULE_PIXELS, &style),
+                    Some(qr) => camera_frame(qr, xiaoge_pass::qr_image::MODULE_PIXELS, &style),
                     None => empty_frame(&style),
                 };
                 return Ok(Some(Frame {
@@ -288,7 +288,7 @@ impl FrameSource for Synthetic {
             };
             let qr = match &shot.text {
                 Some(text) => Some(
-                    xiaoge_issuer::qr_image::render(text)
+                    xiaoge_pass::qr_image::render(text)
                         .map_err(|e| SourceError::Camera(e.to_string()))?
                         .image,
                 ),

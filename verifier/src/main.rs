@@ -1,5 +1,6 @@
 //! `xiaoge-gate`: the guard's gate, headless. Enroll, verify codes, sync, inspect.
 
+#[cfg(feature = "demo")]
 mod demo;
 
 use std::io::{BufRead, Write};
@@ -225,6 +226,7 @@ enum Command {
         /// The new PIN.
         pin: String,
     },
+    #[cfg(feature = "demo")]
     /// The kiosk on a demo city: an embedded issuer on loopback, a gate enrolled over HTTP,
     /// and synthetic camera frames of valid, expired, replayed, revoked, other-site, tampered,
     /// banned and suspended codes. Needs no camera or network; without a display it runs
@@ -418,6 +420,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             open(&state)?.set_pin(&pin)?;
             eprintln!("guard PIN changed");
         }
+        #[cfg(feature = "demo")]
         Command::Demo {
             lang,
             keep,

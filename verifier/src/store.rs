@@ -1,5 +1,5 @@
 //! The gate's local SQLite database: enrollment, cached lists, replay cache and entry log,
-//! kept the project's way (`xiaoge_issuer::sqlite`).
+//! kept the project's way (`xiaoge_sqlite`).
 //!
 //! Durability contract: an entry is committed (WAL, `synchronous = FULL`) before its verdict
 //! is shown, in the same transaction that records an accepted code as seen. Upload is
@@ -13,7 +13,7 @@ use uuid::Uuid;
 use xiaoge_pass::api::{Decision, Entry, EntryMethod};
 use xiaoge_pass::{CodeId, RiderId, SiteId, UnixTime};
 
-use xiaoge_issuer::sqlite;
+use xiaoge_sqlite as sqlite;
 
 use crate::error::{GateError, Result};
 

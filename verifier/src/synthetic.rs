@@ -128,7 +128,7 @@ fn add_noise(img: &mut GrayImage, amplitude: u8, seed: u64) {
 mod tests {
     use super::*;
     use crate::decode::decode;
-    use xiaoge_issuer::qr_image;
+    use xiaoge_pass::qr_image;
 
     #[test]
     fn rqrr_reads_a_default_synthetic_frame() {

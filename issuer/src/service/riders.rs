@@ -313,6 +313,8 @@ impl Issuer {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{SiteInput, SiteKind};
+    use crate::service::InitOptions;
 
     #[test]
     fn a_session_gets_a_burst_then_one_code_per_few_seconds() {
@@ -329,5 +331,35 @@ mod tests {
                 .take(b"s", t.plus(RATE_SECONDS_PER_CODE as i64))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_minted_code_is_qr_version_9_at_ecc_m_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let now = UnixTime(1_767_225_600);
+        let issuer = Issuer::init(&dir.path().join("i"), &InitOptions::default(), now).unwrap();
+        issuer.add_platform("美团", now).unwrap();
+        let site = issuer
+            .add_site(&SiteInput::named("翠苑一区", SiteKind::Residential), now)
+            .unwrap();
+        let rider = issuer.add_rider("美团", "mt-1", "黄小明", now).unwrap();
+        let (_, text) = issuer.mint(&rider.id, Some(site), now).unwrap();
+
+        let qr = xiaoge_pass::qr_image::render(&text).unwrap();
+        assert_eq!(
+            (qr.version, qr.modules),
+            (9, 53),
+            "{} characters",
+            text.len()
+        );
+
+        let (w, h) = (qr.image.width() as usize, qr.image.height() as usize);
+        let pixels = qr.image.as_raw();
+        let mut prepared =
+            rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
+        let grids = prepared.detect_grids();
+        let mut bytes = Vec::new();
+        grids[0].decode_to(&mut bytes).unwrap();
+        assert_eq!(String::from_utf8(bytes).unwrap(), text);
     }
 }

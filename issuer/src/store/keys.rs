@@ -5,7 +5,7 @@ use xiaoge_pass::UnixTime;
 
 use super::Store;
 use crate::error::Result;
-use crate::sqlite;
+use xiaoge_sqlite as sqlite;
 
 /// Meta key of the counter bumped by every change to the signing keys, so that a serving
 /// process sees a rotation or revocation made by another process at its next signature.

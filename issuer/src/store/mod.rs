@@ -1,7 +1,7 @@
 //! Every SQL statement of the issuer, behind one type, so that another engine (PostgreSQL for
 //! a province) can replace SQLite without touching the handlers.
 //!
-//! The embedded default is one SQLite file kept the project's way ([`crate::sqlite`]): an
+//! The embedded default is one SQLite file kept the project's way ([`xiaoge_sqlite`]): an
 //! entry the issuer has acknowledged to a gate survives a power cut. One connection writes;
 //! a few more read at the same time (WAL lets readers run beside the writer), so minting
 //! codes never queues behind an upload.
@@ -22,7 +22,7 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 use rusqlite::{Connection, ErrorCode};
 
 use crate::error::{IssuerError, Result};
-use crate::sqlite;
+use xiaoge_sqlite as sqlite;
 
 pub use audit::Audit;
 pub use entries::{CST_OFFSET, DayCount, StoredEntry};

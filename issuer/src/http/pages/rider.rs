@@ -21,8 +21,8 @@ use crate::http::rider::{cookie, session_token};
 use crate::http::{blocking, now};
 use crate::model::{CodeResponse, HelpCategory, NewHelpRequest, SessionInfo, Site};
 use crate::paging;
-use crate::qr_image;
 use crate::service::Issuer;
+use xiaoge_pass::qr_image;
 
 pub(super) fn routes() -> Router<Arc<Issuer>> {
     Router::new()
@@ -290,7 +290,7 @@ async fn code_json(
     };
     let svg = match qr_image::svg(&code.code) {
         Ok(svg) => svg,
-        Err(e) => return crate::http::ApiError::from(e).into_response(),
+        Err(e) => return crate::http::ApiError::from(IssuerError::from(e)).into_response(),
     };
     let mut response = axum::Json(serde_json::json!({
         "code": code.code,

@@ -1,11 +1,21 @@
-//! QR images of codes, as a phone screen or a printed test card shows them.
-
-use std::path::Path;
+//! QR images of codes, as a phone screen or a printed test card shows them: the one
+//! renderer the issuer's pages and posters and the gate's synthetic frames all draw with.
 
 use image::{GrayImage, Luma};
 use qrcode::{Color, EcLevel, QrCode, Version};
+use thiserror::Error;
 
-use crate::error::{IssuerError, Result};
+/// A text no QR code holds.
+#[derive(Debug, Error)]
+#[error("text of {len} bytes fits no QR code at error correction level M: {reason}")]
+pub struct QrError {
+    /// The text's length in bytes.
+    pub len: usize,
+    /// What the encoder said.
+    pub reason: String,
+}
+
+type Result<T> = std::result::Result<T, QrError>;
 
 /// Pixels per QR module in rendered images.
 pub const MODULE_PIXELS: u32 = 8;
@@ -30,9 +40,11 @@ pub struct QrImage {
 /// The modules of `text` as a QR code at error correction level M: (version, modules per
 /// side, dark or not row by row).
 fn modules(text: &str) -> Result<(i16, usize, Vec<bool>)> {
-    let code = QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| {
-        IssuerError::Invalid(format!("text of {} bytes fits no QR code: {e}", text.len()))
-    })?;
+    let code =
+        QrCode::with_error_correction_level(text.as_bytes(), EcLevel::M).map_err(|e| QrError {
+            len: text.len(),
+            reason: e.to_string(),
+        })?;
     let version = match code.version() {
         Version::Normal(v) | Version::Micro(v) => v,
     };
@@ -96,53 +108,29 @@ pub fn svg(text: &str) -> Result<String> {
     ))
 }
 
-/// Writes `text` as a QR code PNG at `path`.
-pub fn write_png(text: &str, path: &Path) -> Result<QrImage> {
-    let qr = render(text)?;
-    qr.image.save(path).map_err(|e| {
-        IssuerError::io(
-            format!("writing {}", path.display()),
-            std::io::Error::other(e),
-        )
-    })?;
-    Ok(qr)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Issuer;
-    use crate::model::{SiteInput, SiteKind};
-    use crate::service::InitOptions;
-    use xiaoge_pass::UnixTime;
 
     #[test]
-    fn a_minted_code_is_qr_version_9_at_ecc_m_and_reads_back() {
-        let dir = tempfile::tempdir().unwrap();
-        let now = UnixTime(1_767_225_600);
-        let issuer = Issuer::init(&dir.path().join("i"), &InitOptions::default(), now).unwrap();
-        issuer.add_platform("美团", now).unwrap();
-        let site = issuer
-            .add_site(&SiteInput::named("翠苑一区", SiteKind::Residential), now)
-            .unwrap();
-        let rider = issuer.add_rider("美团", "mt-1", "黄小明", now).unwrap();
-        let (_, text) = issuer.mint(&rider.id, Some(site), now).unwrap();
+    fn a_text_too_long_for_any_qr_code_is_refused_by_its_length() {
+        let error = render(&"A".repeat(8_000)).unwrap_err();
+        assert_eq!(error.len, 8_000);
+        assert!(error.to_string().contains("8000 bytes"), "{error}");
+    }
 
-        let qr = render(&text).unwrap();
-        assert_eq!(
-            (qr.version, qr.modules),
-            (9, 53),
-            "{} characters",
-            text.len()
+    #[test]
+    fn the_svg_and_the_image_draw_the_same_modules() {
+        let qr = render_scaled("XG1:HELLO", 1).unwrap();
+        let svg = svg("XG1:HELLO").unwrap();
+        let side = qr.modules + 2 * SCREEN_QUIET_ZONE;
+        assert!(
+            svg.contains(&format!("viewBox=\"0 0 {side} {side}\"")),
+            "{svg}"
         );
-
-        let (w, h) = (qr.image.width() as usize, qr.image.height() as usize);
-        let pixels = qr.image.as_raw();
-        let mut prepared =
-            rqrr::PreparedImage::prepare_from_greyscale(w, h, |x, y| pixels[y * w + x]);
-        let grids = prepared.detect_grids();
-        let mut bytes = Vec::new();
-        grids[0].decode_to(&mut bytes).unwrap();
-        assert_eq!(String::from_utf8(bytes).unwrap(), text);
+        assert_eq!(
+            qr.image.width() as usize,
+            qr.modules + 2 * QUIET_ZONE as usize
+        );
     }
 }
