@@ -314,7 +314,6 @@ impl Issuer {
 mod tests {
     use super::*;
     use crate::model::{SiteInput, SiteKind};
-    use crate::service::InitOptions;
 
     #[test]
     fn a_session_gets_a_burst_then_one_code_per_few_seconds() {
@@ -335,9 +334,8 @@ mod tests {
 
     #[test]
     fn a_minted_code_is_qr_version_9_at_ecc_m_and_reads_back() {
-        let dir = tempfile::tempdir().unwrap();
+        let (_dir, issuer) = crate::service::tests::fresh_issuer();
         let now = UnixTime(1_767_225_600);
-        let issuer = Issuer::init(&dir.path().join("i"), &InitOptions::default(), now).unwrap();
         issuer.add_platform("美团", now).unwrap();
         let site = issuer
             .add_site(&SiteInput::named("翠苑一区", SiteKind::Residential), now)
