@@ -17,6 +17,7 @@ use xiaoge_issuer::service::{
 };
 use xiaoge_issuer::{Issuer, http, paging};
 use xiaoge_pass::qr_image::{self, QrImage};
+use xiaoge_pass::text::Column;
 use xiaoge_pass::{RiderId, RiderStatus, SiteId, UnixTime};
 
 /// The Xiaoge Pass (小哥码) issuer: registry, signing keys, lists and the HTTP API.
@@ -718,7 +719,7 @@ fn run(cli: Cli) -> Result<()> {
                 print_line(&format!(
                     "{:>4}  {:<16}  {:<10}  created {}  {}",
                     t.id,
-                    t.name,
+                    Column(&t.name),
                     t.site
                         .map_or_else(|| "regulator".to_owned(), |s| format!("site {s}")),
                     format_time(t.created_at),
@@ -761,9 +762,9 @@ fn run(cli: Cli) -> Result<()> {
                 print_line(&format!(
                     "{}  {:<16}  {:<20}  {:<22}  {}",
                     format_time(a.at),
-                    a.actor,
+                    Column(&a.actor),
                     a.action,
-                    a.target,
+                    Column(&a.target),
                     a.detail
                 ))?;
             }
@@ -865,7 +866,12 @@ fn platform(command: PlatformCommand, now: UnixTime) -> Result<()> {
                 return print_json(&platforms);
             }
             for p in platforms {
-                print_line(&format!("{:>4}  {:<12}  {} riders", p.id, p.name, p.riders))?;
+                print_line(&format!(
+                    "{:>4}  {:<12}  {} riders",
+                    p.id,
+                    Column(&p.name),
+                    p.riders
+                ))?;
             }
             Ok(())
         }
@@ -948,7 +954,7 @@ fn session(command: SessionCommand, now: UnixTime) -> Result<()> {
                     "{}  {:<22}  {:<12}  opened {}  ends {}",
                     s.id,
                     who,
-                    s.holder,
+                    Column(&s.holder),
                     format_time(s.created_at),
                     format_time(s.expires_at)
                 ))?;
@@ -1004,9 +1010,9 @@ fn site(command: SiteCommand, now: UnixTime) -> Result<()> {
                 print_line(&format!(
                     "{:>4}  {:<10}  {}  {:<6}  {} buildings, {} parking spots",
                     s.id.0,
-                    s.name,
+                    Column(&s.name),
                     s.kind.zh(),
-                    s.district,
+                    Column(&s.district),
                     s.buildings.len(),
                     s.parking.len()
                 ))?;
@@ -1027,12 +1033,20 @@ fn site(command: SiteCommand, now: UnixTime) -> Result<()> {
                 s.address
             ))?;
             for b in &s.buildings {
-                print_line(&format!("  building {:<8} at ({}, {}) m", b.name, b.x, b.y))?;
+                print_line(&format!(
+                    "  building {:<8} at ({}, {}) m",
+                    Column(&b.name),
+                    b.x,
+                    b.y
+                ))?;
             }
             for p in &s.parking {
                 print_line(&format!(
                     "  parking  {:<8} at ({}, {}) m, {} bikes",
-                    p.name, p.x, p.y, p.capacity
+                    Column(&p.name),
+                    p.x,
+                    p.y,
+                    p.capacity
                 ))?;
             }
             Ok(())
@@ -1251,7 +1265,7 @@ fn gate(command: GateCommand, now: UnixTime) -> Result<()> {
                     "{:>4}  site {:>4}  {:<8}  {:<20}  enrolled {}  last upload {}",
                     g.id,
                     g.site_id,
-                    g.name,
+                    Column(&g.name),
                     g.state.as_str(),
                     g.enrolled_at.map_or_else(|| "no".to_owned(), format_time),
                     g.last_upload_at
@@ -1475,7 +1489,7 @@ fn print_entries(issuer: &Issuer, json: bool) -> Result<()> {
             format_time(e.recorded_at),
             e.method.as_str(),
             e.decision.as_str(),
-            e.reason.as_deref().unwrap_or("-"),
+            Column(e.reason.as_deref().unwrap_or("-")),
             e.rider.as_ref().map_or("-", RiderId::as_str),
             e.code_id.as_deref().unwrap_or("-")
         );
@@ -1519,7 +1533,10 @@ fn print_stats(s: &xiaoge_issuer::service::Stats) -> Result<()> {
     for p in &s.riders_by_platform {
         print_line(&format!(
             "riders  {:<8} {} active, {} suspended, {} revoked",
-            p.platform, p.active, p.suspended, p.revoked
+            Column(&p.platform),
+            p.active,
+            p.suspended,
+            p.revoked
         ))?;
     }
     print_line(&format!(

@@ -7,7 +7,9 @@
 //! text is shown.
 
 use std::borrow::Cow;
-use std::fmt::Write as _;
+use std::fmt::{self, Write as _};
+
+use unicode_width::UnicodeWidthStr;
 
 /// Whether `c` is a Unicode format character (general category Cf): invisible characters
 /// that change how the text around them is shown, such as bidi overrides (U+202A–U+202E,
@@ -76,8 +78,45 @@ pub fn escape_unprintable(text: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// Text in a table column: pads to the width a terminal shows, not to the count of `char`s,
+/// so that a column of Chinese names (two columns a character) lines up with Latin ones.
+/// Honours the formatter's width and alignment: `format!("{:<12}", Column(name))`.
+#[derive(Clone, Copy, Debug)]
+pub struct Column<'a>(pub &'a str);
+
+impl fmt::Display for Column<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = self.0.width();
+        let pad = f.width().unwrap_or(0).saturating_sub(shown);
+        let (before, after) = match f.align() {
+            Some(fmt::Alignment::Right) => (pad, 0),
+            Some(fmt::Alignment::Center) => (pad / 2, pad - pad / 2),
+            _ => (0, pad),
+        };
+        for _ in 0..before {
+            f.write_char(' ')?;
+        }
+        f.write_str(self.0)?;
+        for _ in 0..after {
+            f.write_char(' ')?;
+        }
+        Ok(())
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_column_pads_to_what_a_terminal_shows() {
+        use super::Column;
+        assert_eq!(format!("{:<8}|", Column("翠苑一区")), "翠苑一区|");
+        assert_eq!(format!("{:<10}|", Column("翠苑一区")), "翠苑一区  |");
+        assert_eq!(format!("{:<10}|", Column("East")), "East      |");
+        assert_eq!(format!("{:>6}|", Column("东门")), "  东门|");
+        assert_eq!(format!("{:<2}|", Column("黄小明")), "黄小明|", "never cut");
+        assert_eq!(format!("{}|", Column("x")), "x|");
+    }
+
     use super::*;
 
     #[test]

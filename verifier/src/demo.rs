@@ -19,6 +19,7 @@ use xiaoge_gate::kiosk::app::{
 };
 use xiaoge_gate::kiosk::model::{Input, Kiosk};
 use xiaoge_gate::scanner::{ScanEvent, Scanner};
+use xiaoge_gate::settings::Settings;
 use xiaoge_gate::sync::DEFAULT_TIMEOUT;
 use xiaoge_gate::sync::Schedule;
 use xiaoge_gate::synthetic::FrameStyle;
@@ -57,7 +58,10 @@ impl Narrator {
     fn verdict(&self, v: &Verdict) {
         let mark = if v.reason.is_none() { "✔" } else { "✘" };
         let reason = v.reason.map_or(String::new(), |r| format!(" [{r}]"));
-        println!("    {mark} {}{reason}", crate::verdict_words(v, self.lang));
+        println!(
+            "    {mark} {}{reason}",
+            xiaoge_gate::i18n::verdict_words(v, self.lang)
+        );
     }
 }
 
@@ -382,8 +386,8 @@ impl DemoWorld {
         issuer.ban(home, &banned, "多次超速骑行", now)?;
         let state = root.join("gate");
         let gate = sync::enroll(&state, &server.url(), &token, DEFAULT_TIMEOUT, wall_clock())?;
-        gate.set_pin(DEMO_PIN)?;
-        gate.set_language(lang)?;
+        Settings::of(&gate).set_pin(DEMO_PIN)?;
+        Settings::of(&gate).set_language(lang)?;
         Ok(Self {
             issuer,
             server,
@@ -531,7 +535,7 @@ fn headless(world: &DemoWorld, feed: Refill, lang: Lang, frames: u64) -> Result<
     let mut gate = Gate::open(&world.state)?;
     let mut source = Synthetic::endless(FrameStyle::default(), feed);
     let mut scanner = Scanner::default();
-    let mut kiosk = Kiosk::new(lang, gate.pin_hash()?, None);
+    let mut kiosk = Kiosk::new(lang, Settings::of(&gate).pin_hash()?, None);
     let start = Instant::now();
     let limit = if frames > 0 {
         frames
@@ -558,7 +562,7 @@ fn headless(world: &DemoWorld, feed: Refill, lang: Lang, frames: u64) -> Result<
             println!(
                 "{:<10} {}{reason}  ({:.1} ms)",
                 frame.label,
-                crate::verdict_words(v, lang),
+                xiaoge_gate::i18n::verdict_words(v, lang),
                 timing.decode_ms + timing.check_ms
             );
         }

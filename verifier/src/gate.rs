@@ -26,8 +26,8 @@ use xiaoge_pass::{
 use crate::clock::{self, ClockCheck, ClockReading, TrustedTime};
 use crate::error::{GateError, Result};
 use crate::store::{
-    Enrollment, ListName, LoggedEntry, META_CLOCK_OFFSET, META_LANGUAGE, META_LAST_SYNC,
-    META_PIN_HASH, META_POLICY, META_TRUSTED_TIME, Store,
+    Enrollment, ListName, LoggedEntry, META_CLOCK_OFFSET, META_LAST_SYNC, META_POLICY,
+    META_TRUSTED_TIME, Store,
 };
 
 /// File name of the database inside the state directory.
@@ -270,49 +270,6 @@ impl Gate {
         self.store.set_meta(META_POLICY, &json)?;
         self.policy = policy;
         Ok(())
-    }
-
-    /// The kiosk's language.
-    pub fn language(&self) -> Result<crate::i18n::Lang> {
-        Ok(match self.store.meta(META_LANGUAGE)?.as_deref() {
-            Some("en") => crate::i18n::Lang::En,
-            _ => crate::i18n::Lang::Zh,
-        })
-    }
-
-    /// Keeps the kiosk's language.
-    pub fn set_language(&self, lang: crate::i18n::Lang) -> Result<()> {
-        let code = match lang {
-            crate::i18n::Lang::Zh => "zh",
-            crate::i18n::Lang::En => "en",
-        };
-        self.store.set_meta(META_LANGUAGE, code)
-    }
-
-    /// The hash of the guard PIN that opens the kiosk's settings.
-    pub fn pin_hash(&self) -> Result<[u8; 32]> {
-        self.store
-            .meta(META_PIN_HASH)?
-            .and_then(|h| hex::decode(h).ok())
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or_else(|| {
-                GateError::Input(
-                    "this gate has no guard PIN: set one with `xiaoge-gate pin`".into(),
-                )
-            })
-    }
-
-    /// Sets the guard PIN: exactly four digits.
-    pub fn set_pin(&self, pin: &str) -> Result<()> {
-        if pin.len() != crate::kiosk::model::PIN_LEN || !pin.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(GateError::Input(
-                "a guard PIN is exactly four digits".into(),
-            ));
-        }
-        self.store.set_meta(
-            META_PIN_HASH,
-            &hex::encode(crate::kiosk::model::pin_hash(pin)),
-        )
     }
 
     pub(crate) fn store(&self) -> &Store {

@@ -1,6 +1,9 @@
 //! Every string a guard reads, in Chinese first and English second: one table per language.
 
 use serde::{Deserialize, Serialize};
+use xiaoge_pass::api::Decision;
+
+use crate::gate::Verdict;
 
 /// The language of the guard-facing text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -324,6 +327,23 @@ pub fn frame_event_text(lang: Lang, event: &str) -> &'static str {
         (Lang::En, "repeat") => "same code, just verified",
         (Lang::En, _) => "image unreadable",
     }
+}
+
+/// The words for a verdict in `lang`: the decision, then the reason or the rider.
+pub fn verdict_words(v: &Verdict, lang: Lang) -> String {
+    let allow = v.verdict == Decision::Allow;
+    let mut words = decision_text(lang, allow).to_owned();
+    if let Some(reason) = v.reason {
+        words.push_str("  ");
+        words.push_str(reason_text(lang, reason));
+    }
+    if let Some(r) = &v.rider {
+        words.push_str(&format!("  {} · {}", r.name, r.platform));
+    }
+    if v.stale {
+        words.push_str(&format!("  ({})", stale_text(lang)));
+    }
+    words
 }
 
 #[cfg(test)]

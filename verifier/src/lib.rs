@@ -15,6 +15,7 @@ pub mod gate;
 pub mod i18n;
 pub mod kiosk;
 pub mod scanner;
+pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod synthetic;

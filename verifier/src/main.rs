@@ -17,11 +17,13 @@ use xiaoge_gate::frames::{FrameSource, ImageFiles, SourceKind, read_image};
 use xiaoge_gate::gate::{GatePolicy, Verdict};
 use xiaoge_gate::i18n::{self, Lang};
 use xiaoge_gate::scanner::{ScanEvent, Scanner};
+use xiaoge_gate::settings::Settings;
 use xiaoge_gate::store::ListName;
 use xiaoge_gate::sync::{DEFAULT_TIMEOUT, Schedule, Window, WorkerEvent};
 use xiaoge_gate::{Gate, decode, sync};
 use xiaoge_pass::UnixTime;
 use xiaoge_pass::api::{Decision, ManualEntry};
+use xiaoge_pass::text::Column;
 
 /// The Xiaoge Pass (小哥码) gate: verifies rider codes offline and logs every attempt.
 ///
@@ -298,7 +300,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let mut digits = [0u8; 2];
             getrandom::fill(&mut digits).context("drawing a PIN")?;
             let pin = format!("{:04}", u16::from_le_bytes(digits) % 10_000);
-            gate.set_pin(&pin)?;
+            Settings::of(&gate).set_pin(&pin)?;
             eprintln!(
                 "guard PIN for the kiosk's settings: {pin} (change it with `xiaoge-gate pin`)"
             );
@@ -417,7 +419,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map_err(|e| anyhow::anyhow!("the kiosk window failed: {e}"))?;
         }
         Command::Pin { state, pin } => {
-            open(&state)?.set_pin(&pin)?;
+            Settings::of(&open(&state)?).set_pin(&pin)?;
             eprintln!("guard PIN changed");
         }
         #[cfg(feature = "demo")]
@@ -720,25 +722,8 @@ struct ShownVerdict<'a> {
     message: String,
 }
 
-/// The words for a verdict in `lang`: the decision, then the reason or the rider.
-pub(crate) fn verdict_words(v: &Verdict, lang: Lang) -> String {
-    let allow = v.verdict == Decision::Allow;
-    let mut words = i18n::decision_text(lang, allow).to_owned();
-    if let Some(reason) = v.reason {
-        words.push_str("  ");
-        words.push_str(i18n::reason_text(lang, reason));
-    }
-    if let Some(r) = &v.rider {
-        words.push_str(&format!("  {} · {}", r.name, r.platform));
-    }
-    if v.stale {
-        words.push_str(&format!("  ({})", i18n::stale_text(lang)));
-    }
-    words
-}
-
 fn print_verdict(v: &Verdict, frame: Option<&str>, lang: Lang, json: bool) -> Result<()> {
-    let words = verdict_words(v, lang);
+    let words = i18n::verdict_words(v, lang);
     let mut out = std::io::stdout().lock();
     if json {
         let shown = ShownVerdict {
@@ -914,9 +899,9 @@ fn print_log(gate: &Gate, since: Option<String>, json: bool) -> Result<()> {
                 format_time(e.entry.recorded_at),
                 e.entry.decision.as_str(),
                 e.entry.method.as_str(),
-                e.entry.reason.as_deref().unwrap_or("-"),
-                e.rider_name.as_deref().unwrap_or("-"),
-                e.platform.as_deref().unwrap_or("-"),
+                Column(e.entry.reason.as_deref().unwrap_or("-")),
+                Column(e.rider_name.as_deref().unwrap_or("-")),
+                Column(e.platform.as_deref().unwrap_or("-")),
                 match (&e.synced_at, &e.upload_error) {
                     (_, Some(why)) => format!("rejected by the issuer: {why}"),
                     (Some(_), None) => "synced".to_owned(),

@@ -14,9 +14,10 @@ use xiaoge_gate::clock::ClockReading;
 use xiaoge_gate::gate::{Verdict, wall_clock};
 use xiaoge_gate::i18n::{self, Lang};
 use xiaoge_gate::kiosk::app::{Controller, install_fonts};
-use xiaoge_gate::kiosk::model::{CameraState, Input, Kiosk, Screen, pin_hash};
+use xiaoge_gate::kiosk::model::{CameraState, Input, Kiosk, Screen};
 use xiaoge_gate::kiosk::view;
 use xiaoge_gate::scanner::ScanEvent;
+use xiaoge_gate::settings::{Settings, pin_hash};
 use xiaoge_gate::sync::{self, DEFAULT_TIMEOUT, SyncFailure};
 use xiaoge_issuer::model::{Actor, SiteInput, SiteKind};
 use xiaoge_issuer::service::InitOptions;
@@ -80,7 +81,7 @@ impl World {
             now,
         )
         .expect("enroll");
-        gate.set_pin(PIN).expect("pin");
+        Settings::of(&gate).set_pin(PIN).expect("pin");
         Self {
             root,
             issuer,
@@ -479,7 +480,7 @@ fn switching_the_language_changes_every_visible_string() {
     assert!(compared > 40, "only {compared} strings compared");
     // The choice survives a restart.
     let gate = xiaoge_gate::Gate::open(&world.gate_dir()).expect("open gate");
-    assert_eq!(gate.language().expect("language"), Lang::En);
+    assert_eq!(Settings::of(&gate).language().expect("language"), Lang::En);
 }
 
 #[test]

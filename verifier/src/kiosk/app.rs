@@ -18,6 +18,7 @@ use crate::error::{GateError, Result};
 use crate::frames::{FrameSource, Refill, Synthetic};
 use crate::gate::Gate;
 use crate::scanner::{ScanEvent, ScanTiming, Scanner};
+use crate::settings::Settings;
 use crate::sync::{Schedule, Worker, WorkerEvent};
 use crate::synthetic::FrameStyle;
 
@@ -93,7 +94,7 @@ impl Controller {
                 Effect::LoadLog => Some(Input::LogLoaded(self.todays_log())),
                 Effect::SaveLang(lang) => {
                     // The language is a preference; failing to keep it is not worth a notice.
-                    let _ = self.gate.set_language(lang);
+                    let _ = Settings::of(&self.gate).set_language(lang);
                     None
                 }
                 other => {
@@ -475,8 +476,8 @@ impl KioskApp {
     ) -> Result<Self> {
         install_fonts(ctx);
         let gate = Gate::open(&options.state)?;
-        let lang = gate.language().unwrap_or_default();
-        let pin = gate.pin_hash()?;
+        let lang = Settings::of(&gate).language().unwrap_or_default();
+        let pin = Settings::of(&gate).pin_hash()?;
         let camera_in_use = match options.source {
             SourceChoice::Camera(index) => Some(index),
             SourceChoice::Synthetic(_) => None,

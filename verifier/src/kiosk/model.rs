@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 use xiaoge_pass::UnixTime;
 use xiaoge_pass::api::{Decision, Entry, EntryMethod, ManualEntry};
@@ -13,6 +12,7 @@ use xiaoge_pass::api::{Decision, Entry, EntryMethod, ManualEntry};
 use crate::gate::{GateStatus, Verdict};
 use crate::i18n::Lang;
 use crate::scanner::ScanEvent;
+use crate::settings::{PIN_LEN, PinHash, pin_hash};
 use crate::sync::SyncFailure;
 
 /// How long a verdict stays on screen unless tapped away.
@@ -21,8 +21,6 @@ pub const VERDICT_HOLD: Duration = Duration::from_secs(4);
 pub const NOTICE_HOLD: Duration = Duration::from_secs(4);
 /// How long the settings stay unlocked without a tap.
 pub const SETTINGS_IDLE: Duration = Duration::from_secs(60);
-/// Digits in a guard PIN.
-pub const PIN_LEN: usize = 4;
 
 /// What the kiosk shows.
 #[derive(Clone, Debug, PartialEq)]
@@ -295,16 +293,8 @@ pub struct Kiosk {
     pub camera_in_use: Option<u32>,
     /// Whether synthetic frames are on offer (the demo): a real gate offers only cameras.
     pub offers_demo_frames: bool,
-    pin_hash: [u8; 32],
+    pin_hash: PinHash,
     settings_touched: Option<Instant>,
-}
-
-/// The stored form of a PIN.
-#[must_use]
-pub fn pin_hash(pin: &str) -> [u8; 32] {
-    let mut out = [0u8; 32];
-    out.copy_from_slice(&Sha256::digest(format!("xiaoge-gate-pin:{pin}")));
-    out
 }
 
 impl Kiosk {
@@ -312,7 +302,7 @@ impl Kiosk {
     /// `pin_hash`, reading camera `camera_in_use` (`None`: the demo's synthetic frames, which
     /// are then on offer in the settings).
     #[must_use]
-    pub fn new(lang: Lang, pin_hash: [u8; 32], camera_in_use: Option<u32>) -> Self {
+    pub fn new(lang: Lang, pin_hash: PinHash, camera_in_use: Option<u32>) -> Self {
         Self {
             lang,
             screen: Screen::Scanning,

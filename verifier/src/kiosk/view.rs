@@ -534,8 +534,8 @@ fn pin(ui: &mut egui::Ui, t: &Strings, pad: &super::model::PinPad, inputs: &mut 
         ui.label(RichText::new(t.enter_pin).size(48.0).strong());
         // Painted, not typed: the circles need no glyph in any font.
         let (rect, _) = ui.allocate_exact_size(Vec2::new(300.0, 80.0), Sense::hover());
-        let step = rect.width() / super::model::PIN_LEN as f32;
-        for i in 0..super::model::PIN_LEN {
+        let step = rect.width() / crate::settings::PIN_LEN as f32;
+        for i in 0..crate::settings::PIN_LEN {
             let centre = egui::pos2(rect.left() + step * (i as f32 + 0.5), rect.center().y);
             if i < pad.entered.len() {
                 ui.painter().circle_filled(centre, 20.0, TEXT);
