@@ -2350,3 +2350,53 @@ fn walking_the_help_requests_meets_each_once_while_a_flood_goes_on() {
         "a way back to the newest"
     );
 }
+
+/// The (method, path) pairs a router serves, read from its `Debug` form: axum lists no
+/// routes otherwise. A change in that form fails the test loudly rather than passing it.
+fn served_routes(router: &axum::Router) -> Vec<(String, String)> {
+    let text = format!("{router:?}");
+    let id = |part: &str| part.split(')').next().unwrap_or("").to_owned();
+    let (routes, nodes) = text
+        .split_once("node: Node { paths: {")
+        .expect("the router's Debug form names its paths");
+    let mut methods = std::collections::HashMap::new();
+    for part in routes.split("RouteId(").skip(1) {
+        if let Some((_, allow)) = part.split_once("allow_header: Bytes(b\"") {
+            let allow = allow.split('"').next().unwrap_or("");
+            methods.insert(id(part), allow.to_owned());
+        }
+    }
+    let mut served = Vec::new();
+    // The paths map is `RouteId(N): "/path"` pairs; whatever follows it is not.
+    for part in nodes.split("RouteId(").skip(1) {
+        let Some((_, rest)) = part.split_once("): \"") else {
+            break;
+        };
+        let path = rest.split('"').next().unwrap_or("");
+        let allow = methods.get(&id(part)).expect("every path has its methods");
+        for method in allow.split(',').filter(|m| *m != "HEAD") {
+            served.push((method.to_owned(), path.to_owned()));
+        }
+    }
+    served.sort();
+    served
+}
+
+#[test]
+fn the_router_serves_exactly_the_listed_routes_and_pages() {
+    let api = Api::new();
+    let served = served_routes(&http::router(api.issuer.clone()));
+    let mut listed: Vec<(String, String)> = ROUTES
+        .iter()
+        .chain(xiaoge_issuer::http::pages::PAGES)
+        .map(|(m, p)| ((*m).to_owned(), (*p).to_owned()))
+        .collect();
+    listed.sort();
+    assert!(served.len() > 40, "{served:?}");
+    let unlisted: Vec<_> = served.iter().filter(|r| !listed.contains(r)).collect();
+    let unserved: Vec<_> = listed.iter().filter(|r| !served.contains(r)).collect();
+    assert!(
+        unlisted.is_empty() && unserved.is_empty(),
+        "served but in neither ROUTES nor PAGES: {unlisted:?}; listed but not served: {unserved:?}"
+    );
+}
