@@ -146,6 +146,26 @@ pub fn run_at(offset: &str, binary: &str, args: &[&str]) -> Run {
         .into()
 }
 
+/// Runs a binary under libfaketime with both its wall clock and its boot clock moved by
+/// `offset`: libfaketime 0.9.10 answers `CLOCK_BOOTTIME` with the moved wall time, so a gate
+/// enrolled under `+0s` and run later under `+150s` sees 150 s more pass on both its clocks,
+/// as if that time had really gone by, and judges a code's expiry by it.
+///
+/// # Panics
+/// If faketime is not installed (`.ci/run` installs it).
+#[must_use]
+pub fn run_later(offset: &str, binary: &str, args: &[&str]) -> Run {
+    Command::new("faketime")
+        .args(["-f", offset])
+        .arg(bin(binary))
+        .args(args)
+        .env_remove("XIAOGE_ISSUER_DATA")
+        .env_remove("XIAOGE_GATE_STATE")
+        .output()
+        .expect("faketime is installed (.ci/run installs it)")
+        .into()
+}
+
 /// Runs a binary and insists that it succeeds.
 ///
 /// # Panics

@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 use xiaoge_e2e::webdriver::{Browser, Screen};
-use xiaoge_e2e::{IssuerProcess, ok, run};
+use xiaoge_e2e::{IssuerProcess, Run, ok, run, run_later};
 
 /// How long a page may take to show what a test waits for.
 const PAGE: Duration = Duration::from_secs(20);
@@ -75,21 +75,32 @@ impl City {
 
     /// Adds a gate to `site` and enrolls a gate state directory for it.
     fn gate(&self, site: &str, name: &str) -> String {
+        self.gate_enrolled_by(site, name, |args| ok("xiaoge-gate", args))
+    }
+
+    /// A gate enrolled under libfaketime with real time (`+0s`), so that its boot clock is
+    /// libfaketime's and a later `run_later` moves it.
+    fn gate_on_faketime(&self, site: &str, name: &str) -> String {
+        self.gate_enrolled_by(site, name, |args| {
+            let r = run_later("+0s", "xiaoge-gate", args);
+            assert_eq!(r.code, Some(0), "{r:?}");
+            r
+        })
+    }
+
+    fn gate_enrolled_by(&self, site: &str, name: &str, enroll: impl Fn(&[&str]) -> Run) -> String {
         let token = self.issuer(&["gate", "add", "--site", site, "--name", name]);
         let state = self.tmp.path().join(format!("gate-{site}-{name}"));
         let state = state.to_str().unwrap().to_owned();
-        ok(
-            "xiaoge-gate",
-            &[
-                "enroll",
-                "--state",
-                &state,
-                "--issuer",
-                self.url(),
-                "--token",
-                &token,
-            ],
-        );
+        enroll(&[
+            "enroll",
+            "--state",
+            &state,
+            "--issuer",
+            self.url(),
+            "--token",
+            &token,
+        ]);
         state
     }
 
@@ -266,12 +277,14 @@ fn the_rider_page_rotates_its_code_and_every_code_verifies_until_it_expires() {
     let (code, v) = verify(&east, &first);
     assert_eq!(code, Some(1), "{v}");
     assert_eq!(v["reason"], "replayed");
-    // ...and not after: two and a half minutes on, a third gate finds it expired. The time
-    // really passes: a gate judges expiry by the issuer's time carried by its boot clock, so
-    // a wall clock moved forward alone (libfaketime) would rightly not age the code.
-    let west = city.gate("1", "浏览器西门");
-    std::thread::sleep(Duration::from_secs(152).saturating_sub(first_shown.elapsed()));
-    let later = run(
+    // ...and not after: two and a half minutes on, a third gate finds it expired. A gate
+    // judges expiry by the issuer's time carried forward by its boot clock, so a wall clock
+    // moved alone would rightly not age the code: this gate runs on libfaketime's clocks,
+    // both of which move, as if the time had really passed.
+    let west = city.gate_on_faketime("1", "浏览器西门");
+    let ahead = 152u64.saturating_sub(first_shown.elapsed().as_secs());
+    let later = run_later(
+        &format!("+{ahead}s"),
         "xiaoge-gate",
         &[
             "verify",
