@@ -9,7 +9,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use xiaoge_e2e::{FaultyProxy, IssuerProcess, ProxyMode, bin, ok, run, run_at};
+use xiaoge_e2e::{FaultyProxy, IssuerProcess, ProxyMode, bin, ok, run, run_at, run_later};
 
 /// An issuer with one site, one rider, and a gate enrolled through a faulty proxy.
 struct World {
@@ -23,6 +23,11 @@ struct World {
 
 impl World {
     fn new() -> Self {
+        Self::enrolled_by(|args| ok("xiaoge-gate", args))
+    }
+
+    /// A world whose gate is enrolled by `enroll` (given `enroll`'s arguments).
+    fn enrolled_by(enroll: impl Fn(&[&str]) -> xiaoge_e2e::Run) -> Self {
         let tmp = tempfile::tempdir().unwrap();
         let data = tmp.path().join("issuer").to_str().unwrap().to_owned();
         let state = tmp.path().join("gate").to_str().unwrap().to_owned();
@@ -61,18 +66,16 @@ impl World {
             ],
         )
         .line();
-        ok(
-            "xiaoge-gate",
-            &[
-                "enroll",
-                "--state",
-                &state,
-                "--issuer",
-                &proxy.url(),
-                "--token",
-                &token,
-            ],
-        );
+        let enrolled = enroll(&[
+            "enroll",
+            "--state",
+            &state,
+            "--issuer",
+            &proxy.url(),
+            "--token",
+            &token,
+        ]);
+        assert_eq!(enrolled.code, Some(0), "{enrolled:?}");
         Self {
             _tmp: tmp,
             data,
@@ -318,33 +321,40 @@ fn a_wall_clock_set_back_a_day_is_not_believed() {
 
 #[test]
 fn lists_older_than_their_budget_are_marked_stale_then_refused() {
-    let world = World::new();
-    // A tight budget instead of a day and a half, so that the lists really age past it.
-    let policy = world.gate(&["policy", "--stale-after", "1s", "--too-stale-after", "4s"]);
-    assert_eq!(policy.code, Some(0), "{policy:?}");
-    std::thread::sleep(Duration::from_millis(2100));
-    let stale = world.gate(&["verify", "--text", &world.code(), "--json"]);
+    // The usual budget (stale after 36 h, refused after 72 h), and time that passes on
+    // libfaketime's clocks, wall and boot alike, for the gate and for the codes minted.
+    let world = World::enrolled_by(|args| run_later("+0s", "xiaoge-gate", args));
+    let later = |offset: &str, args: &[&str]| {
+        let mut all = vec![args[0], "--state", &world.state];
+        all.extend_from_slice(&args[1..]);
+        run_later(offset, "xiaoge-gate", &all)
+    };
+    let code_at = |offset: &str| {
+        let minted = run_later(
+            offset,
+            "xiaoge-issuer",
+            &["code", "--data", &world.data, "--rider", &world.rider],
+        );
+        assert_eq!(minted.code, Some(0), "{minted:?}");
+        minted.line()
+    };
+    let stale = later("+37h", &["verify", "--text", &code_at("+37h"), "--json"]);
     assert_eq!(stale.code, Some(0), "stale lists still decide: {stale:?}");
     assert_eq!(stale.json()["stale"], true);
     assert_eq!(
-        world.gate(&["status", "--json"]).json()["freshness"],
+        later("+37h", &["status", "--json"]).json()["freshness"],
         "stale"
     );
-    std::thread::sleep(Duration::from_millis(3000));
-    let refused = world.gate(&["verify", "--text", &world.code(), "--json"]);
-    assert_eq!(refused.code, Some(1));
+    let refused = later("+73h", &["verify", "--text", &code_at("+73h"), "--json"]);
+    assert_eq!(refused.code, Some(1), "{refused:?}");
     assert_eq!(refused.json()["reason"], "lists_too_stale");
     assert_eq!(
-        world.gate(&["status", "--json"]).json()["freshness"],
+        later("+73h", &["status", "--json"]).json()["freshness"],
         "too_stale"
     );
-    // Back to the usual budget (the issuer re-signs its lists every 5 minutes, so a budget of
-    // seconds cannot be met by syncing): decisions are normal again.
-    let usual = world.gate(&["policy", "--stale-after", "36h", "--too-stale-after", "72h"]);
-    assert_eq!(usual.code, Some(0));
-    assert_eq!(world.gate(&["sync"]).code, Some(0));
-    let fresh = world.gate(&["verify", "--text", &world.code(), "--json"]);
-    assert_eq!(fresh.code, Some(0));
+    // Back at today's time nothing was spent: decisions are normal.
+    let fresh = later("+0s", &["verify", "--text", &world.code(), "--json"]);
+    assert_eq!(fresh.code, Some(0), "{fresh:?}");
     assert_eq!(fresh.json()["stale"], false);
     drop(world.issuer);
 }
