@@ -16,7 +16,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 use common::{Fixture, GATE_SITE, REVOKED_INDEX, SUSPENDED_INDEX, T0};
-use xiaoge_pass::keys::public_key_from_bytes;
+use xiaoge_pass::gate_auth;
+use xiaoge_pass::keys::{public_key_from_bytes, signature_valid};
 use xiaoge_pass::{
     CodeId, GateContext, KeyPair, Pass, RiderId, SiteBans, SiteBundle, SiteId, StatusList,
     TimeToken, TrustList, TrustState, UnixTime, qr_text, verify,
@@ -277,7 +278,54 @@ fn generate() -> BTreeMap<String, String> {
     for (i, v) in vectors.iter().enumerate() {
         files.insert(format!("{:02}-{}.vector", i + 1, v.name), v.render());
     }
+    files.insert("gate-request.request".to_owned(), gate_request());
     files
+}
+
+/// A gate's signed request: every header value and the signing text, from a fixed key.
+fn gate_request() -> String {
+    let key = KeyPair::from_seed([0x07; 32]);
+    let (method, path, time, nonce) = (
+        "POST",
+        "/v1/gate/entries",
+        T0.0,
+        "00112233445566778899aabbccddeeff",
+    );
+    let body = br#"{"entries":[]}"#;
+    let input = gate_auth::signing_input(method, path, time, nonce, body);
+    format!(
+        "# A gate's signed request (docs/FORMAT.md, \"Gate request signature\").\n\
+         gate-public-key: {}\nmethod: {method}\npath: {path}\nx-xg-time: {time}\n\
+         x-xg-nonce: {nonce}\nbody: {}\nsigning-text-hex: {}\nx-xg-signature: {}\n",
+        hex::encode(key.public().as_bytes()),
+        String::from_utf8_lossy(body),
+        hex::encode(&input),
+        hex::encode(key.sign(&input)),
+    )
+}
+
+#[test]
+fn the_gate_request_vector_verifies_as_the_issuer_checks_it() {
+    let text = fs::read_to_string(vectors_dir().join("gate-request.request")).unwrap();
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}: ")))
+            .unwrap_or_else(|| panic!("gate-request.request has no {name}"))
+    };
+    let key = public_key_from_bytes(&hex::decode(field("gate-public-key")).unwrap()).unwrap();
+    let input = gate_auth::signing_input(
+        field("method"),
+        field("path"),
+        field("x-xg-time").parse().unwrap(),
+        field("x-xg-nonce"),
+        field("body").as_bytes(),
+    );
+    assert_eq!(hex::encode(&input), field("signing-text-hex"));
+    let signature = hex::decode(field("x-xg-signature")).unwrap();
+    assert!(signature_valid(&key, &input, &signature));
+    let mut tampered = input.clone();
+    tampered[20] ^= 1;
+    assert!(!signature_valid(&key, &tampered, &signature));
 }
 
 fn read_hex(name: &str) -> Vec<u8> {
@@ -294,7 +342,7 @@ fn the_encoder_still_writes_the_vectors() {
             let path = entry.unwrap().path();
             if path
                 .extension()
-                .is_some_and(|e| e == "vector" || e == "hex")
+                .is_some_and(|e| e == "vector" || e == "hex" || e == "request")
             {
                 fs::remove_file(path).unwrap();
             }
@@ -306,7 +354,7 @@ fn the_encoder_still_writes_the_vectors() {
     let on_disk: BTreeSet<String> = fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().file_name().into_string().unwrap())
-        .filter(|n| n.ends_with(".vector") || n.ends_with(".hex"))
+        .filter(|n| n.ends_with(".vector") || n.ends_with(".hex") || n.ends_with(".request"))
         .collect();
     let generated: BTreeSet<String> = expected.keys().cloned().collect();
     assert_eq!(
