@@ -10,6 +10,8 @@ pub mod api;
 mod cbor;
 mod envelope;
 pub mod error;
+#[cfg(feature = "fuzzing")]
+pub mod fuzzing;
 pub mod gate_auth;
 pub mod ids;
 pub mod keys;
