@@ -708,6 +708,11 @@ fn every_bad_request_gets_a_json_error() {
     );
     assert_eq!(too_big.status, 413);
     assert_eq!(too_big.code(), "payload_too_large");
+    // The same through the gates' signed-request extractor, which reads the body itself.
+    let huge = json!({"entries": "x".repeat(http::MAX_BODY_BYTES)});
+    let too_big = api.call("POST", "/v1/gate/entries", &[], Some(huge));
+    assert_eq!(too_big.status, 413);
+    assert_eq!(too_big.code(), "payload_too_large");
     let not_json = api.call(
         "POST",
         "/v1/admin/sites",

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{OriginalUri, State};
+use axum::extract::{FromRequest, OriginalUri, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -32,7 +32,9 @@ async fn enroll(State(issuer): State<Arc<Issuer>>, body: Bytes) -> ApiResult<Res
     Ok(json(&response))
 }
 
-/// What a signed gate request carries, taken from the request before the blocking work.
+/// A request signed by a gate: the one extractor of every gate route after enrollment. It
+/// takes what the signature covers before the blocking work; [`SignedRequest::gate`] checks
+/// it there.
 struct SignedRequest {
     method: Method,
     path: String,
@@ -40,14 +42,33 @@ struct SignedRequest {
     time: String,
     nonce: String,
     signature: String,
+    headers: HeaderMap,
     body: Bytes,
+}
+
+impl FromRequest<Arc<Issuer>> for SignedRequest {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, issuer: &Arc<Issuer>) -> Result<Self, Response> {
+        let method = request.method().clone();
+        // The path as the gate sent it, even under a nested router.
+        let uri = request
+            .extensions()
+            .get::<OriginalUri>()
+            .map_or_else(|| request.uri().clone(), |original| original.0.clone());
+        let headers = request.headers().clone();
+        let body = Bytes::from_request(request, issuer)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Self::new(method, &uri, headers, body).map_err(IntoResponse::into_response)
+    }
 }
 
 impl SignedRequest {
     fn new(
         method: Method,
         uri: &axum::http::Uri,
-        headers: &HeaderMap,
+        headers: HeaderMap,
         body: Bytes,
     ) -> ApiResult<Self> {
         let header_text = |name: &str| {
@@ -72,6 +93,7 @@ impl SignedRequest {
             time: header_text(gate_auth::TIME_HEADER)?,
             nonce: header_text(gate_auth::NONCE_HEADER)?,
             signature: header_text(gate_auth::SIGNATURE_HEADER)?,
+            headers,
             body,
         })
     }
@@ -90,12 +112,8 @@ impl SignedRequest {
 
 async fn upload_entries(
     State(issuer): State<Arc<Issuer>>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: SignedRequest,
 ) -> ApiResult<Response> {
-    let request = SignedRequest::new(method, &uri, &headers, body)?;
     let response = blocking(&issuer, move |i| {
         let gate = request.gate(i)?;
         let upload: UploadRequest = parse_json(&request.body)?;
@@ -107,16 +125,13 @@ async fn upload_entries(
 
 async fn site_bundle(
     State(issuer): State<Arc<Issuer>>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: SignedRequest,
 ) -> ApiResult<Response> {
-    let held = headers
+    let held = request
+        .headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let request = SignedRequest::new(method, &uri, &headers, body)?;
     let fetch = blocking(&issuer, move |i| {
         let gate = request.gate(i)?;
         i.site_bundle(gate.site_id, held.as_deref(), now())
@@ -136,12 +151,8 @@ async fn site_bundle(
 
 async fn time_token(
     State(issuer): State<Arc<Issuer>>,
-    method: Method,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    body: Bytes,
+    request: SignedRequest,
 ) -> ApiResult<Response> {
-    let request = SignedRequest::new(method, &uri, &headers, body)?;
     let token = blocking(&issuer, move |i| {
         request.gate(i)?;
         // The request's own nonce is echoed: the gate knows the answer is to this request.
