@@ -20,7 +20,6 @@ pub const HELP_LIMITS: HelpLimits = HelpLimits {
     per_rider: 5,
     per_site: 60,
 };
-/// How many help requests a list shows at most.
 /// How many sites the dashboard's site tables show at most.
 const SITE_ROWS: u32 = 50;
 /// Days the dashboard's denial figures cover.
