@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::ids::{CodeId, RiderId, SiteId};
+use crate::reason::{ReasonCode, UnknownReasonCode};
 use crate::text::{escape_unprintable, first_unprintable};
 use crate::time::UnixTime;
-use crate::verify::REJECTION_CODES;
 
 /// Most entries one upload may carry.
 pub const MAX_UPLOAD_ENTRIES: usize = 1000;
@@ -59,8 +59,8 @@ pub enum EntryError {
         unprintable: String,
     },
     /// The reason of a scan is not a rejection code.
-    #[error("reason \"{0}\" is not a rejection code: expected one of {codes}", codes = REJECTION_CODES.join(", "))]
-    UnknownReason(String),
+    #[error("reason {0}")]
+    UnknownReason(#[from] UnknownReasonCode),
     /// A field of a manual registration is badly formed.
     #[error("manual entry: {0}")]
     Manual(&'static str),
@@ -287,17 +287,7 @@ impl Entry {
         if let Some(t) = self.trusted_at {
             check_entry_time("trusted_at", t, now)?;
         }
-        match (&self.reason, self.method) {
-            (None, _) => {}
-            (Some(reason), EntryMethod::Override) => {
-                check_override_reason(reason)?;
-            }
-            (Some(reason), _) => {
-                if !REJECTION_CODES.contains(&reason.as_str()) {
-                    return Err(EntryError::UnknownReason(excerpt(reason)));
-                }
-            }
-        }
+        self.reason()?;
         if let Some(manual) = &self.manual {
             manual.check().map_err(EntryError::Manual)?;
         }
@@ -309,11 +299,112 @@ impl Entry {
         Ok(())
     }
 
+    /// What the entry's `reason` holds, read by its method: the guard's words for an
+    /// override, a rejection code otherwise. One wire field carries both (kept within
+    /// `/v1/`); this is where the two part.
+    pub fn reason(&self) -> Result<Option<EntryReason<'_>>, EntryError> {
+        let Some(reason) = self.reason.as_deref() else {
+            return Ok(None);
+        };
+        Ok(Some(match self.method {
+            EntryMethod::Override => EntryReason::Guard(check_override_reason(reason)?),
+            EntryMethod::Scan | EntryMethod::Manual => EntryReason::Refused(
+                reason
+                    .parse()
+                    .map_err(|_| UnknownReasonCode(excerpt(reason)))?,
+            ),
+        }))
+    }
+
     /// The code id as the format defines it, when present and well formed.
     #[must_use]
     pub fn parsed_code_id(&self) -> Option<CodeId> {
         self.code_id.as_deref().and_then(|c| c.parse().ok())
     }
+}
+
+/// An entry as both databases keep it, one column per field: times as integers, ids, the
+/// method, the decision and the manual registration as text. The gate's and the issuer's
+/// stores read their rows into this and turn it into an [`Entry`] the same way.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct EntryColumns {
+    /// `id`: the UUID as text.
+    pub id: String,
+    /// `recorded_at`.
+    pub recorded_at: i64,
+    /// `method`: [`EntryMethod::as_str`].
+    pub method: String,
+    /// `decision`: [`Decision::as_str`].
+    pub decision: String,
+    /// `reason`.
+    pub reason: Option<String>,
+    /// `rider_id`.
+    pub rider: Option<String>,
+    /// `code_id`.
+    pub code_id: Option<String>,
+    /// `trusted_at`.
+    pub trusted_at: Option<i64>,
+    /// `manual`: the JSON of the [`ManualEntry`].
+    pub manual: Option<String>,
+    /// `overrides`: the UUID as text.
+    pub overrides: Option<String>,
+}
+
+/// A stored entry whose column does not read back: the database was changed by hand or is
+/// damaged.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("stored entry {id}: bad {column}")]
+pub struct CorruptEntry {
+    /// The entry's id as stored.
+    pub id: String,
+    /// The column that does not read.
+    pub column: &'static str,
+}
+
+impl EntryColumns {
+    /// The entry these columns hold, logged by `gate_id` at `site_id`.
+    pub fn into_entry(self, gate_id: u64, site_id: SiteId) -> Result<Entry, CorruptEntry> {
+        let id = self.id;
+        let corrupt = |column| CorruptEntry {
+            id: id.clone(),
+            column,
+        };
+        Ok(Entry {
+            id: id.parse().map_err(|_| corrupt("id"))?,
+            gate_id,
+            site_id,
+            recorded_at: UnixTime(self.recorded_at),
+            method: EntryMethod::parse(&self.method).ok_or_else(|| corrupt("method"))?,
+            decision: Decision::parse(&self.decision).ok_or_else(|| corrupt("decision"))?,
+            reason: self.reason,
+            rider: self
+                .rider
+                .map(RiderId::try_from)
+                .transpose()
+                .map_err(|_| corrupt("rider"))?,
+            code_id: self.code_id,
+            trusted_at: self.trusted_at.map(UnixTime),
+            manual: self
+                .manual
+                .map(|m| serde_json::from_str(&m))
+                .transpose()
+                .map_err(|_| corrupt("manual"))?,
+            overrides: self
+                .overrides
+                .map(|o| o.parse())
+                .transpose()
+                .map_err(|_| corrupt("overrides"))?,
+        })
+    }
+}
+
+/// The reason an entry carries, by what it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntryReason<'a> {
+    /// The gate refused the code for this reason.
+    Refused(ReasonCode),
+    /// The guard's own words for letting a denied rider in.
+    Guard(&'a str),
 }
 
 /// `POST /v1/gate/entries`: a batch of entries from one gate.

@@ -16,6 +16,7 @@ use thiserror::Error;
 use crate::error::FormatError;
 use crate::ids::{CodeId, KeyId, RiderId, SiteId};
 use crate::pass::{Pass, UncheckedCode};
+use crate::reason::ReasonCode;
 use crate::status_list::{RiderStatus, StatusList};
 use crate::time::UnixTime;
 use crate::trust_list::TrustList;
@@ -253,26 +254,26 @@ pub enum Rejection {
 }
 
 impl Rejection {
-    /// The stable snake_case code for logs and JSON.
+    /// The stable code for logs and JSON.
     #[must_use]
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ReasonCode {
         match self {
-            Rejection::Malformed(_) => "malformed",
-            Rejection::UnsupportedVersion { .. } => "unsupported_version",
-            Rejection::UnknownKey { .. } => "unknown_key",
-            Rejection::BadSignature { .. } => "bad_signature",
-            Rejection::ClockUntrusted { .. } => "clock_untrusted",
-            Rejection::KeyNotValidAtTime { .. } => "key_not_valid_at_time",
-            Rejection::Expired { .. } => "expired",
-            Rejection::NotYetValid { .. } => "not_yet_valid",
-            Rejection::ListsTooStale { .. } => "lists_too_stale",
-            Rejection::Revoked { .. } => "revoked",
-            Rejection::Suspended { .. } => "suspended",
-            Rejection::StatusUnknown { .. } => "status_unknown",
-            Rejection::BansUnverifiable { .. } => "bans_unverifiable",
-            Rejection::BannedAtSite { .. } => "banned_at_site",
-            Rejection::WrongSite { .. } => "wrong_site",
-            Rejection::Replayed { .. } => "replayed",
+            Rejection::Malformed(_) => ReasonCode::Malformed,
+            Rejection::UnsupportedVersion { .. } => ReasonCode::UnsupportedVersion,
+            Rejection::UnknownKey { .. } => ReasonCode::UnknownKey,
+            Rejection::BadSignature { .. } => ReasonCode::BadSignature,
+            Rejection::ClockUntrusted { .. } => ReasonCode::ClockUntrusted,
+            Rejection::KeyNotValidAtTime { .. } => ReasonCode::KeyNotValidAtTime,
+            Rejection::Expired { .. } => ReasonCode::Expired,
+            Rejection::NotYetValid { .. } => ReasonCode::NotYetValid,
+            Rejection::ListsTooStale { .. } => ReasonCode::ListsTooStale,
+            Rejection::Revoked { .. } => ReasonCode::Revoked,
+            Rejection::Suspended { .. } => ReasonCode::Suspended,
+            Rejection::StatusUnknown { .. } => ReasonCode::StatusUnknown,
+            Rejection::BansUnverifiable { .. } => ReasonCode::BansUnverifiable,
+            Rejection::BannedAtSite { .. } => ReasonCode::BannedAtSite,
+            Rejection::WrongSite { .. } => ReasonCode::WrongSite,
+            Rejection::Replayed { .. } => ReasonCode::Replayed,
         }
     }
 
@@ -297,60 +298,6 @@ impl Rejection {
             | Rejection::WrongSite { pass, .. }
             | Rejection::Replayed { pass } => Some(pass),
         }
-    }
-}
-
-/// Every reason code [`Rejection::code`] can return, in check order.
-pub const REJECTION_CODES: [&str; 16] = [
-    "malformed",
-    "unsupported_version",
-    "unknown_key",
-    "bad_signature",
-    "clock_untrusted",
-    "key_not_valid_at_time",
-    "expired",
-    "not_yet_valid",
-    "lists_too_stale",
-    "revoked",
-    "suspended",
-    "status_unknown",
-    "bans_unverifiable",
-    "banned_at_site",
-    "wrong_site",
-    "replayed",
-];
-
-/// A rejection code in plain words for the guard, the rider and the regulator: (中文,
-/// English). Unknown codes (from a newer gate) read "unknown reason".
-#[must_use]
-pub fn rejection_words(code: &str) -> (&'static str, &'static str) {
-    match code {
-        "malformed" => ("无法识别的二维码", "not a valid pass code"),
-        "unsupported_version" => (
-            "通行码版本过新，请升级设备",
-            "code version not supported; update this gate",
-        ),
-        "unknown_key" => ("签名无效（未知密钥）", "invalid signature (unknown key)"),
-        "bad_signature" => ("签名无效", "invalid signature"),
-        "clock_untrusted" => ("时钟异常，请人工核验", "gate clock is wrong; check by hand"),
-        "key_not_valid_at_time" => ("签名密钥已失效", "signing key not valid at that time"),
-        "expired" => ("已过期", "expired"),
-        "not_yet_valid" => ("尚未生效", "not yet valid"),
-        "lists_too_stale" => ("名单过期请人工核验", "lists too old; check by hand"),
-        "revoked" => ("已吊销", "revoked"),
-        "suspended" => ("已暂停", "suspended"),
-        "status_unknown" => (
-            "名单未收录此骑手，请人工核验",
-            "rider not in this gate's list; check by hand",
-        ),
-        "bans_unverifiable" => (
-            "禁入名单无法核验，请人工核验",
-            "ban list cannot be verified; check by hand",
-        ),
-        "banned_at_site" => ("已被本小区禁止", "banned at this site"),
-        "wrong_site" => ("非本小区通行码", "code is for another site"),
-        "replayed" => ("二维码已使用", "code already used"),
-        _ => ("未知原因", "unknown reason"),
     }
 }
 

@@ -9,8 +9,8 @@ use common::{Fixture, GATE_SITE, T0};
 use proptest::prelude::*;
 use xiaoge_pass::ids::CodeId;
 use xiaoge_pass::{
-    GateContext, Pass, RiderId, SiteId, StatusList, TrustList, TrustState, UnixTime, pass, qr_text,
-    verify,
+    GateContext, Pass, ReasonCode, RiderId, SiteId, StatusList, TrustList, TrustState, UnixTime,
+    pass, qr_text, verify,
 };
 
 fn trust(fx: &Fixture) -> TrustState {
@@ -104,7 +104,7 @@ fn a_status_list_is_not_a_code_and_a_code_is_not_a_list() {
     let list = fx.status_list.sign(&fx.current);
     let as_code = qr_text::encode(&list);
     let verdict = verify(&as_code, &trust(&fx), &GateContext::new(GATE_SITE), T0);
-    assert_eq!(verdict.unwrap_err().code(), "malformed");
+    assert_eq!(verdict.unwrap_err().code(), ReasonCode::Malformed);
 
     let code = qr_text::decode(&fx.pass(T0).mint(&fx.current).unwrap()).unwrap();
     assert!(StatusList::open(&code, &fx.trust_list).is_err());

@@ -13,11 +13,11 @@ use anyhow::{Context, Result, bail};
 use xiaoge_gate::frames::{FrameSource, Refill, Shot, Synthetic};
 use xiaoge_gate::gate::{Verdict, wall_clock};
 use xiaoge_gate::i18n::Lang;
-use xiaoge_gate::kiosk::app::{
-    self, KioskOptions, PlanStep, ScreenshotPlan, SourceChoice, display_available, median_and_p95,
-    rss_text,
-};
+use xiaoge_gate::kiosk::app::{self, KioskOptions, display_available};
 use xiaoge_gate::kiosk::model::{Input, Kiosk};
+use xiaoge_gate::kiosk::probe::{median_and_p95, rss_text};
+use xiaoge_gate::kiosk::scan_thread::SourceChoice;
+use xiaoge_gate::kiosk::screenshots::{PlanStep, ScreenshotPlan};
 use xiaoge_gate::scanner::{ScanEvent, Scanner};
 use xiaoge_gate::settings::Settings;
 use xiaoge_gate::sync::DEFAULT_TIMEOUT;
@@ -28,6 +28,7 @@ use xiaoge_issuer::model::{SiteInput, SiteKind};
 use xiaoge_issuer::paging::PageRequest;
 use xiaoge_issuer::service::InitOptions;
 use xiaoge_issuer::{Issuer, http};
+use xiaoge_pass::ReasonCode;
 use xiaoge_pass::{RiderId, RiderStatus, SiteId};
 
 struct Narrator {
@@ -112,7 +113,7 @@ fn scan(gate: &mut Gate, text: &str, seed: u64) -> Result<Scan> {
     bail!("the decoder read none of {FRAMES_PER_CODE} frames of the code")
 }
 
-fn expect(v: &Verdict, reason: Option<&str>) -> Result<()> {
+fn expect(v: &Verdict, reason: Option<ReasonCode>) -> Result<()> {
     if v.reason != reason {
         bail!("expected {reason:?}, the gate said {:?}", v.reason);
     }
@@ -210,7 +211,7 @@ pub fn walkthrough(lang: Lang, keep: Option<&Path>) -> Result<()> {
     );
     let v = scan(&mut gate, &fresh, 2)?.verdict;
     say.verdict(&v);
-    expect(&v, Some("replayed"))?;
+    expect(&v, Some(ReasonCode::Replayed))?;
 
     say.step(
         "为另一个小区（西溪花园）签发的码",
@@ -219,7 +220,7 @@ pub fn walkthrough(lang: Lang, keep: Option<&Path>) -> Result<()> {
     let (_, elsewhere) = issuer.mint(&huang.id, Some(other), wall_clock())?;
     let v = scan(&mut gate, &elsewhere, 3)?.verdict;
     say.verdict(&v);
-    expect(&v, Some("wrong_site"))?;
+    expect(&v, Some(ReasonCode::WrongSite))?;
 
     say.step("改动一个字符的码", "A code with one character altered");
     let (_, genuine) = issuer.mint(&huang.id, None, wall_clock())?;
@@ -234,7 +235,7 @@ pub fn walkthrough(lang: Lang, keep: Option<&Path>) -> Result<()> {
     let (_, old) = issuer.mint(&huang.id, None, wall_clock().plus(-600))?;
     let v = scan(&mut gate, &old, 4)?.verdict;
     say.verdict(&v);
-    expect(&v, Some("expired"))?;
+    expect(&v, Some(ReasonCode::Expired))?;
 
     say.step(
         "李** 先拿到一个码；随后监管方吊销李**，物业禁止王**进入本小区；门岗同步",
@@ -256,11 +257,11 @@ pub fn walkthrough(lang: Lang, keep: Option<&Path>) -> Result<()> {
     );
     let v = scan(&mut gate, &before_revocation, 5)?.verdict;
     say.verdict(&v);
-    expect(&v, Some("revoked"))?;
+    expect(&v, Some(ReasonCode::Revoked))?;
     let (_, banned) = issuer.mint(&wang.id, None, wall_clock())?;
     let v = scan(&mut gate, &banned, 9)?.verdict;
     say.verdict(&v);
-    expect(&v, Some("banned_at_site"))?;
+    expect(&v, Some(ReasonCode::BannedAtSite))?;
 
     say.step(
         "断网：签发方停止，门岗继续离线核验三个新码",

@@ -19,8 +19,8 @@ use uuid::Uuid;
 use xiaoge_pass::api::{Decision, Entry, EntryMethod, ManualEntry};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::{
-    GateContext, Pass, Policy, RiderId, SiteBans, SiteBundle, StatusList, TrustList, TrustState,
-    UnixTime, verify,
+    GateContext, Pass, Policy, ReasonCode, Rejection, RiderId, SiteBans, SiteBundle, StatusList,
+    TrustList, TrustState, UnixTime, verify,
 };
 
 use crate::clock::{self, ClockCheck, ClockReading, TrustedTime};
@@ -144,7 +144,7 @@ pub struct Verdict {
     pub verdict: Decision,
     /// The rejection code, absent on allow.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub reason: Option<&'static str>,
+    pub reason: Option<ReasonCode>,
     /// A technical detail for the log, absent on allow.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
@@ -162,6 +162,30 @@ pub struct Verdict {
     pub at: UnixTime,
     /// The gate's trusted estimate of the time, when it has one.
     pub trusted_at: Option<UnixTime>,
+}
+
+/// How fresh the gate's lists are, by the age of its status list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Freshness {
+    /// Within the freshness budget.
+    Fresh,
+    /// Past it: verdicts are marked stale.
+    Stale,
+    /// Too old to decide on (or missing): the guard checks by hand.
+    TooStale,
+}
+
+impl Freshness {
+    /// The snake_case name `status` prints.
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Freshness::Fresh => "fresh",
+            Freshness::Stale => "stale",
+            Freshness::TooStale => "too_stale",
+        }
+    }
 }
 
 /// How fresh the gate's state is, for `status` and the status strip.
@@ -187,8 +211,8 @@ pub struct GateStatus {
     pub status_list_age: Option<i64>,
     /// Signed time of the status list.
     pub status_list_issued_at: Option<UnixTime>,
-    /// `fresh`, `stale` (verdicts marked) or `too_stale` (guard decides by hand).
-    pub freshness: &'static str,
+    /// How fresh the lists are.
+    pub freshness: Freshness,
     /// The issuer's clock minus the gate's at the last sync, in seconds.
     pub clock_offset: Option<i64>,
     /// What the gate makes of its clock.
@@ -448,7 +472,11 @@ impl Gate {
                 (
                     Verdict {
                         verdict: Decision::Deny,
-                        reason: Some(rejection.as_ref().map_or("lists_too_stale", |r| r.code())),
+                        reason: Some(
+                            rejection
+                                .as_ref()
+                                .map_or(ReasonCode::ListsTooStale, Rejection::code),
+                        ),
                         detail: Some(rejection.as_ref().map_or_else(
                             || "the gate holds no verified trust list; sync it".to_owned(),
                             ToString::to_string,
@@ -471,7 +499,7 @@ impl Gate {
             Err(GateError::AlreadySeen(code)) => {
                 let replayed = Verdict {
                     verdict: Decision::Deny,
-                    reason: Some("replayed"),
+                    reason: Some(ReasonCode::Replayed),
                     detail: Some(format!(
                         "code {code} was accepted by another process on this gate first"
                     )),
@@ -495,7 +523,7 @@ impl Gate {
         let logged = LoggedEntry {
             entry: Entry {
                 decision: verdict.verdict,
-                reason: verdict.reason.map(str::to_owned),
+                reason: verdict.reason.map(|r| r.as_str().to_owned()),
                 rider: verdict.rider.as_ref().map(|r| r.id.clone()),
                 code_id: verdict.code_id.clone(),
                 ..self.entry(verdict.entry_id, reading, clock, EntryMethod::Scan)
@@ -584,9 +612,9 @@ impl Gate {
             .map(|s| s.issued_at);
         let age = status_issued.map(|t| reading.wall.since(t));
         let freshness = match age {
-            Some(a) if a <= self.policy.stale_after => "fresh",
-            Some(a) if a <= self.policy.too_stale_after => "stale",
-            _ => "too_stale",
+            Some(a) if a <= self.policy.stale_after => Freshness::Fresh,
+            Some(a) if a <= self.policy.too_stale_after => Freshness::Stale,
+            _ => Freshness::TooStale,
         };
         Ok(GateStatus {
             gate_id: self.enrollment.gate_id,

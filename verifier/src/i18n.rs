@@ -1,9 +1,11 @@
 //! Every string a guard reads, in Chinese first and English second: one table per language.
 
 use serde::{Deserialize, Serialize};
+use xiaoge_pass::ReasonCode;
 use xiaoge_pass::api::Decision;
 
 use crate::gate::Verdict;
+use crate::scanner::FrameEvent;
 
 /// The language of the guard-facing text.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
@@ -297,10 +299,10 @@ pub fn decision_text(lang: Lang, allow: bool) -> &'static str {
     }
 }
 
-/// The reason in plain words for a rejection code (see `xiaoge_pass::verify`).
+/// The reason in plain words for a rejection code.
 #[must_use]
-pub fn reason_text(lang: Lang, code: &str) -> &'static str {
-    let (zh, en) = xiaoge_pass::verify::rejection_words(code);
+pub fn reason_text(lang: Lang, code: ReasonCode) -> &'static str {
+    let (zh, en) = code.words();
     match lang {
         Lang::Zh => zh,
         Lang::En => en,
@@ -318,14 +320,14 @@ pub fn stale_text(lang: Lang) -> &'static str {
 
 /// What became of a frame that gave no verdict.
 #[must_use]
-pub fn frame_event_text(lang: Lang, event: &str) -> &'static str {
+pub fn frame_event_text(lang: Lang, event: FrameEvent) -> &'static str {
     match (lang, event) {
-        (Lang::Zh, "no_code") => "未识别到二维码",
-        (Lang::Zh, "repeat") => "同一个码，刚已核验",
-        (Lang::Zh, _) => "无法读取图像",
-        (Lang::En, "no_code") => "no code found",
-        (Lang::En, "repeat") => "same code, just verified",
-        (Lang::En, _) => "image unreadable",
+        (Lang::Zh, FrameEvent::NoCode) => "未识别到二维码",
+        (Lang::Zh, FrameEvent::Repeat) => "同一个码，刚已核验",
+        (Lang::Zh, FrameEvent::Unreadable) => "无法读取图像",
+        (Lang::En, FrameEvent::NoCode) => "no code found",
+        (Lang::En, FrameEvent::Repeat) => "same code, just verified",
+        (Lang::En, FrameEvent::Unreadable) => "image unreadable",
     }
 }
 
@@ -352,7 +354,7 @@ mod tests {
 
     #[test]
     fn every_rejection_code_has_words_in_both_languages() {
-        for code in xiaoge_pass::verify::REJECTION_CODES {
+        for code in ReasonCode::ALL {
             assert_ne!(reason_text(Lang::Zh, code), "未知原因", "{code}");
             assert_ne!(reason_text(Lang::En, code), "unknown reason", "{code}");
         }

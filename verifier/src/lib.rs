@@ -13,6 +13,7 @@ pub mod error;
 pub mod frames;
 pub mod gate;
 pub mod i18n;
+#[cfg(feature = "kiosk")]
 pub mod kiosk;
 pub mod scanner;
 pub mod settings;

@@ -16,7 +16,7 @@ use xiaoge_gate::clock;
 use xiaoge_gate::frames::{FrameSource, ImageFiles, SourceKind, read_image};
 use xiaoge_gate::gate::{GatePolicy, Verdict};
 use xiaoge_gate::i18n::{self, Lang};
-use xiaoge_gate::scanner::{ScanEvent, Scanner};
+use xiaoge_gate::scanner::{FrameEvent, ScanEvent, Scanner};
 use xiaoge_gate::settings::Settings;
 use xiaoge_gate::store::ListName;
 use xiaoge_gate::sync::{DEFAULT_TIMEOUT, Schedule, Window, WorkerEvent};
@@ -204,6 +204,7 @@ enum Command {
         #[arg(long, value_name = "DAYS")]
         keep_days: Option<i64>,
     },
+    #[cfg(feature = "kiosk")]
     /// The guard's kiosk (full screen) on a camera, with the background sync.
     Kiosk {
         #[command(flatten)]
@@ -388,6 +389,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             println!("{}", serde_json::to_string(&policy)?);
         }
+        #[cfg(feature = "kiosk")]
         Command::Kiosk {
             state,
             camera,
@@ -406,7 +408,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let options = xiaoge_gate::kiosk::app::KioskOptions {
                 state: state.state,
-                source: xiaoge_gate::kiosk::app::SourceChoice::Camera(camera),
+                source: xiaoge_gate::kiosk::scan_thread::SourceChoice::Camera(camera),
                 schedule: Schedule {
                     interval: Duration::from_secs(interval),
                     window,
@@ -531,7 +533,7 @@ fn verify(state: &StateDir, source: CodeSource, json: bool, lang: Lang) -> Resul
             Ok(None) => break,
             // One unreadable file is reported and skipped, like a bad camera frame.
             Err(e) => {
-                print_frame_event(&e.to_string(), "unreadable", None, lang, json)?;
+                print_frame_event(&e.to_string(), FrameEvent::Unreadable, lang, json)?;
                 continue;
             }
         };
@@ -543,9 +545,9 @@ fn verify(state: &StateDir, source: CodeSource, json: bool, lang: Lang) -> Resul
             Instant::now(),
         )?;
         match event {
-            ScanEvent::NoCode => print_frame_event(&frame.label, "no_code", None, lang, json)?,
+            ScanEvent::NoCode => print_frame_event(&frame.label, FrameEvent::NoCode, lang, json)?,
             ScanEvent::Repeat { .. } => {
-                print_frame_event(&frame.label, "repeat", None, lang, json)?
+                print_frame_event(&frame.label, FrameEvent::Repeat, lang, json)?
             }
             ScanEvent::Verdict(v) => print_verdict(&v, Some(&frame.label), lang, json)?,
         }
@@ -746,13 +748,7 @@ fn print_verdict(v: &Verdict, frame: Option<&str>, lang: Lang, json: bool) -> Re
     Ok(())
 }
 
-fn print_frame_event(
-    frame: &str,
-    event: &str,
-    _: Option<()>,
-    lang: Lang,
-    json: bool,
-) -> Result<()> {
+fn print_frame_event(frame: &str, event: FrameEvent, lang: Lang, json: bool) -> Result<()> {
     let mut out = std::io::stdout().lock();
     if json {
         writeln!(out, "{}", json!({"frame": frame, "event": event}))?;
@@ -837,7 +833,7 @@ fn print_status(gate: &mut Gate, json: bool) -> Result<()> {
     println!(
         "status list signed {} — {}",
         ago(status.status_list_issued_at),
-        status.freshness
+        status.freshness.as_str()
     );
     match status.banned_riders {
         Some(n) => println!("site bans   {n} riders"),

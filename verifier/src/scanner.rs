@@ -31,6 +31,18 @@ pub enum ScanEvent {
     Verdict(Box<Verdict>),
 }
 
+/// What became of a frame that gave no verdict, as the CLI prints it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FrameEvent {
+    /// No code was read in the frame.
+    NoCode,
+    /// The code verified a moment ago is still in view.
+    Repeat,
+    /// The frame could not be read as an image.
+    Unreadable,
+}
+
 /// How long a frame took, in milliseconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub struct ScanTiming {

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
-use xiaoge_pass::api::{Decision, Entry, EntryMethod};
+use xiaoge_pass::api::{Entry, EntryColumns};
 use xiaoge_pass::{CodeId, RiderId, SiteId, UnixTime};
 
 use xiaoge_sqlite as sqlite;
@@ -153,38 +153,26 @@ pub struct LoggedEntry {
 
 /// Reads one row of `entries` (columns in the order `select_entries` selects them).
 fn logged_entry(r: &rusqlite::Row<'_>, gate: u64, site: SiteId) -> Result<LoggedEntry> {
-    let id: String = r.get(0)?;
-    let corrupt = |what: &str| GateError::Corrupt(format!("entry {id}: bad {what}"));
-    let text = |i: usize| r.get::<_, Option<String>>(i);
+    let columns = EntryColumns {
+        id: r.get(0)?,
+        recorded_at: r.get(1)?,
+        method: r.get(2)?,
+        decision: r.get(3)?,
+        reason: r.get(4)?,
+        rider: r.get(5)?,
+        code_id: r.get(8)?,
+        trusted_at: r.get(10)?,
+        manual: r.get(11)?,
+        overrides: r.get(12)?,
+    };
     Ok(LoggedEntry {
-        entry: Entry {
-            id: id.parse::<Uuid>().map_err(|_| corrupt("id"))?,
-            gate_id: gate,
-            site_id: site,
-            recorded_at: UnixTime(r.get(1)?),
-            method: EntryMethod::parse(&r.get::<_, String>(2)?).ok_or_else(|| corrupt("method"))?,
-            decision: Decision::parse(&r.get::<_, String>(3)?)
-                .ok_or_else(|| corrupt("decision"))?,
-            reason: text(4)?,
-            rider: text(5)?
-                .map(RiderId::try_from)
-                .transpose()
-                .map_err(|_| corrupt("rider"))?,
-            code_id: text(8)?,
-            trusted_at: r.get::<_, Option<i64>>(10)?.map(UnixTime),
-            manual: text(11)?
-                .map(|m| serde_json::from_str(&m))
-                .transpose()
-                .map_err(|_| corrupt("manual"))?,
-            overrides: text(12)?
-                .map(|o| o.parse())
-                .transpose()
-                .map_err(|_| corrupt("overrides"))?,
-        },
-        rider_name: text(6)?,
-        platform: text(7)?,
+        entry: columns
+            .into_entry(gate, site)
+            .map_err(|e| GateError::Corrupt(e.to_string()))?,
+        rider_name: r.get(6)?,
+        platform: r.get(7)?,
         synced_at: r.get::<_, Option<i64>>(9)?.map(UnixTime),
-        upload_error: text(13)?,
+        upload_error: r.get(13)?,
     })
 }
 

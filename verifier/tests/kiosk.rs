@@ -13,7 +13,8 @@ use egui_kittest::kittest::{By, NodeT, Queryable};
 use xiaoge_gate::clock::ClockReading;
 use xiaoge_gate::gate::{Verdict, wall_clock};
 use xiaoge_gate::i18n::{self, Lang};
-use xiaoge_gate::kiosk::app::{Controller, install_fonts};
+use xiaoge_gate::kiosk::app::install_fonts;
+use xiaoge_gate::kiosk::controller::Controller;
 use xiaoge_gate::kiosk::model::{CameraState, Input, Kiosk, Screen};
 use xiaoge_gate::kiosk::view;
 use xiaoge_gate::scanner::ScanEvent;
@@ -269,10 +270,14 @@ fn every_denial_shows_its_reason_in_plain_words_in_both_languages() {
         }
         for (expected, text, reading) in &cases {
             let verdict = show(&mut harness, text, reading);
-            let reason = verdict.reason.unwrap_or("none");
+            let reason = verdict
+                .reason
+                .map_or("none", xiaoge_pass::ReasonCode::as_str);
             assert_eq!(reason, *expected, "{verdict:?}");
             harness.get_by_label(i18n::decision_text(lang, false));
-            harness.get_by_label(i18n::reason_text(lang, reason));
+            if let Some(code) = verdict.reason {
+                harness.get_by_label(i18n::reason_text(lang, code));
+            }
             assert!(
                 harness
                     .query_by_label(i18n::decision_text(lang, true))
@@ -331,7 +336,7 @@ fn an_override_needs_a_reason_and_is_logged_against_the_denial() {
     let mut harness = world.kiosk(Lang::Zh);
     let t = i18n::strings(Lang::Zh);
     let denied = show(&mut harness, &world.drill(&world.revoked), &now_reading());
-    assert_eq!(denied.reason, Some("revoked"));
+    assert_eq!(denied.reason, Some(xiaoge_pass::ReasonCode::Revoked));
     tap(&mut harness, t.let_in_anyway);
     tap(&mut harness, t.confirm_let_in);
     harness.get_by_label(t.reason_required);

@@ -97,7 +97,7 @@ fn check(gate: &mut Gate, code: &str) -> Verdict {
 }
 
 fn reason(v: &Verdict) -> &str {
-    v.reason.unwrap_or("allow")
+    v.reason.map_or("allow", xiaoge_pass::ReasonCode::as_str)
 }
 
 #[test]

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use rusqlite::{TransactionBehavior, params};
-use xiaoge_pass::api::{Decision, Entry, EntryMethod, UploadOutcome};
+use xiaoge_pass::api::{Entry, EntryColumns, UploadOutcome};
 use xiaoge_pass::{RiderId, SiteId, UnixTime};
 
 use super::Store;
@@ -36,34 +36,22 @@ pub struct DayCount {
 
 /// Reads one row of `entries` (columns in the order `entries()` selects them).
 fn stored_entry(r: &rusqlite::Row<'_>) -> Result<StoredEntry> {
-    let id: String = r.get(0)?;
-    let corrupt = |what: &str| IssuerError::Invalid(format!("stored entry {id}: bad {what}"));
-    let text = |i: usize| r.get::<_, Option<String>>(i);
+    let columns = EntryColumns {
+        id: r.get(0)?,
+        recorded_at: r.get(3)?,
+        method: r.get(4)?,
+        decision: r.get(5)?,
+        reason: r.get(6)?,
+        rider: r.get(7)?,
+        code_id: r.get(8)?,
+        trusted_at: r.get(10)?,
+        manual: r.get(11)?,
+        overrides: r.get(12)?,
+    };
     Ok(StoredEntry {
-        entry: Entry {
-            id: id.parse().map_err(|_| corrupt("id"))?,
-            gate_id: r.get(1)?,
-            site_id: SiteId(r.get(2)?),
-            recorded_at: UnixTime(r.get(3)?),
-            method: EntryMethod::parse(&r.get::<_, String>(4)?).ok_or_else(|| corrupt("method"))?,
-            decision: Decision::parse(&r.get::<_, String>(5)?)
-                .ok_or_else(|| corrupt("decision"))?,
-            reason: text(6)?,
-            rider: text(7)?
-                .map(RiderId::try_from)
-                .transpose()
-                .map_err(|_| corrupt("rider"))?,
-            code_id: text(8)?,
-            trusted_at: r.get::<_, Option<i64>>(10)?.map(UnixTime),
-            manual: text(11)?
-                .map(|m| serde_json::from_str(&m))
-                .transpose()
-                .map_err(|_| corrupt("manual"))?,
-            overrides: text(12)?
-                .map(|o| o.parse())
-                .transpose()
-                .map_err(|_| corrupt("overrides"))?,
-        },
+        entry: columns
+            .into_entry(r.get(1)?, SiteId(r.get(2)?))
+            .map_err(|e| IssuerError::Invalid(e.to_string()))?,
         received_at: UnixTime(r.get(9)?),
     })
 }

@@ -119,6 +119,9 @@ pub struct LogRow {
     pub rider_name: Option<String>,
     /// Platform, if known.
     pub platform: Option<String>,
+    /// When it was logged, as the gate's local clock time (`HH:MM:SS`): the app reads the
+    /// time zone, so that the view draws only what it is given.
+    pub local_time: String,
 }
 
 impl LogRow {
@@ -552,8 +555,9 @@ pub fn minutes_between(then: UnixTime, now: UnixTime) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use xiaoge_pass::ReasonCode;
 
-    fn verdict(decision: Decision, reason: Option<&'static str>) -> Input {
+    fn verdict(decision: Decision, reason: Option<ReasonCode>) -> Input {
         Input::Scanned(ScanEvent::Verdict(Box::new(Verdict {
             verdict: decision,
             reason,
@@ -591,7 +595,7 @@ mod tests {
         k.handle(Input::Tick, t0 + VERDICT_HOLD);
         assert_eq!(k.screen, Screen::Scanning);
         assert_eq!(
-            k.handle(verdict(Decision::Deny, Some("expired")), t0),
+            k.handle(verdict(Decision::Deny, Some(ReasonCode::Expired)), t0),
             vec![Effect::Sound(Tone::Deny)]
         );
     }
@@ -611,7 +615,7 @@ mod tests {
         k.handle(verdict(Decision::Allow, None), t0);
         k.handle(Input::StartOverride, t0);
         assert!(matches!(k.screen, Screen::Verdict(_)));
-        k.handle(verdict(Decision::Deny, Some("revoked")), t0);
+        k.handle(verdict(Decision::Deny, Some(ReasonCode::Revoked)), t0);
         k.handle(Input::StartOverride, t0);
         assert!(k.handle(Input::SubmitOverride, t0).is_empty());
         assert!(matches!(&k.screen, Screen::Override(f) if f.missing_reason));

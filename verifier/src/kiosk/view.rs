@@ -7,9 +7,10 @@
 use eframe::egui::{
     self, Align, Align2, Color32, CornerRadius, Layout, RichText, Sense, Stroke, Vec2,
 };
-use xiaoge_pass::api::{Decision, EntryMethod};
+use xiaoge_pass::api::{Decision, EntryMethod, EntryReason};
 
 use crate::clock::ClockState;
+use crate::gate::Freshness;
 use crate::i18n::{self, Lang, Strings};
 
 use super::model::{
@@ -147,9 +148,9 @@ fn strip(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings) {
                     };
                     chip(ui, t.clock, clock_word, clock_colour);
                     let (lists_word, lists_colour) = match status.freshness {
-                        "fresh" => (t.lists_fresh, GREEN),
-                        "stale" => (t.lists_stale, AMBER),
-                        _ => (t.lists_too_stale, RED),
+                        Freshness::Fresh => (t.lists_fresh, GREEN),
+                        Freshness::Stale => (t.lists_stale, AMBER),
+                        Freshness::TooStale => (t.lists_too_stale, RED),
                     };
                     chip(ui, t.lists, lists_word, lists_colour);
                     if status.banned_riders.is_none() {
@@ -484,26 +485,17 @@ fn log(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings, inputs: &mut Vec<Input>) {
 fn log_row(ui: &mut egui::Ui, lang: Lang, t: &Strings, row: &LogRow) {
     let e = &row.entry;
     let allow = e.decision == Decision::Allow;
-    let time = chrono::DateTime::from_timestamp(e.recorded_at.0, 0)
-        .map(|d| {
-            d.with_timezone(&chrono::Local)
-                .format("%H:%M:%S")
-                .to_string()
-        })
-        .unwrap_or_default();
+    let time = &row.local_time;
     let method = match e.method {
         EntryMethod::Scan => t.method_scan,
         EntryMethod::Manual => t.method_manual,
         EntryMethod::Override => t.method_override,
     };
-    // A scan's reason is a code; manual and override reasons are the guard's own words.
-    let reason = match e.method {
-        EntryMethod::Scan => e
-            .reason
-            .as_deref()
-            .map_or("", |r| i18n::reason_text(lang, r))
-            .to_owned(),
-        EntryMethod::Manual | EntryMethod::Override => e.reason.clone().unwrap_or_default(),
+    let reason = match e.reason() {
+        Ok(Some(EntryReason::Refused(code))) => i18n::reason_text(lang, code).to_owned(),
+        Ok(Some(EntryReason::Guard(words))) => words.to_owned(),
+        // The gate wrote this row itself, so a reason it cannot read is shown as it stands.
+        Ok(None) | Err(_) => e.reason.clone().unwrap_or_default(),
     };
     let who = match (&row.rider_name, &row.platform) {
         (Some(n), Some(p)) => format!("{n} · {p}"),

@@ -341,7 +341,7 @@ fn traffic(lang: Lang, w: &Words, d: &Dashboard) -> String {
         .denials_by_reason
         .iter()
         .map(|(code, n)| {
-            let (zh, en) = xiaoge_pass::verify::rejection_words(code);
+            let (zh, en) = xiaoge_pass::ReasonCode::words_of(code);
             (if lang == Lang::Zh { zh } else { en }.to_owned(), *n)
         })
         .collect();
