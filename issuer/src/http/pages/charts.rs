@@ -7,6 +7,12 @@ use maud::{Markup, html};
 
 const WIDTH: f64 = 600.0;
 
+/// A coordinate as the drawings write it: to a tenth of a unit.
+#[must_use]
+pub fn coord(v: f64) -> String {
+    format!("{v:.1}")
+}
+
 /// Horizontal bars, one row per (label, value), longest bar the largest value.
 #[must_use]
 pub fn bars(rows: &[(String, u64)], colour: &str) -> Markup {
@@ -21,12 +27,10 @@ pub fn bars(rows: &[(String, u64)], colour: &str) -> Markup {
             @for (i, (label, value)) in rows.iter().enumerate() {
                 @let y = i as f64 * ROW;
                 @let length = (WIDTH - LABEL - VALUE) * (*value as f64) / max;
-                text x=(format_args!("{:.1}", LABEL - 8.0)) y=(format_args!("{:.1}", y + ROW * 0.65))
-                    text-anchor="end" { (label) }
-                rect x=(LABEL) y=(format_args!("{:.1}", y + 4.0)) width=(format_args!("{length:.1}"))
-                    height=(format_args!("{:.1}", ROW - 8.0)) fill=(colour) {}
-                text x=(format_args!("{:.1}", LABEL + length + 6.0))
-                    y=(format_args!("{:.1}", y + ROW * 0.65)) { (value) }
+                text x=(coord(LABEL - 8.0)) y=(coord(y + ROW * 0.65)) text-anchor="end" { (label) }
+                rect x=(LABEL) y=(coord(y + 4.0)) width=(coord(length)) height=(coord(ROW - 8.0))
+                    fill=(colour) {}
+                text x=(coord(LABEL + length + 6.0)) y=(coord(y + ROW * 0.65)) { (value) }
             }
         }
     }
@@ -42,8 +46,8 @@ pub fn days(days: &[(String, u64, u64)]) -> Markup {
     let max = days.iter().map(|(_, e, _)| *e).max().unwrap_or(0).max(1) as f64;
     let step = (WIDTH - LEFT) / days.len().max(1) as f64;
     let plot = HEIGHT - BOTTOM - 8.0;
-    let base = format!("{:.1}", HEIGHT - BOTTOM);
-    let axis = format!("{:.1}", LEFT - 6.0);
+    let base = coord(HEIGHT - BOTTOM);
+    let axis = coord(LEFT - 6.0);
     html! {
         svg.chart xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (WIDTH) " " (HEIGHT) }
             role="img" font-size="12" {
@@ -55,16 +59,16 @@ pub fn days(days: &[(String, u64, u64)]) -> Markup {
                 @let bar = (step - 2.0).max(1.0);
                 @let all = plot * (*entries as f64) / max;
                 @let denied = plot * (*denials as f64) / max;
-                rect x=(format_args!("{x:.1}")) y=(format_args!("{:.1}", HEIGHT - BOTTOM - all))
-                    width=(format_args!("{bar:.1}")) height=(format_args!("{all:.1}")) fill="#9db4d6" {
+                rect x=(coord(x)) y=(coord(HEIGHT - BOTTOM - all)) width=(coord(bar))
+                    height=(coord(all)) fill="#9db4d6" {
                     title { (day) " " (entries) " / " (denials) }
                 }
-                rect x=(format_args!("{x:.1}")) y=(format_args!("{:.1}", HEIGHT - BOTTOM - denied))
-                    width=(format_args!("{bar:.1}")) height=(format_args!("{denied:.1}"))
-                    fill="#c01f1f" {}
+                rect x=(coord(x)) y=(coord(HEIGHT - BOTTOM - denied)) width=(coord(bar))
+                    height=(coord(denied)) fill="#c01f1f" {}
                 @if i % 5 == 0 {
-                    text x=(format_args!("{:.1}", x + bar / 2.0)) y=(format_args!("{:.1}", HEIGHT - 6.0))
-                        text-anchor="middle" { (day.get(5..).unwrap_or(day)) }
+                    text x=(coord(x + bar / 2.0)) y=(coord(HEIGHT - 6.0)) text-anchor="middle" {
+                        (day.get(5..).unwrap_or(day))
+                    }
                 }
             }
         }
@@ -76,7 +80,7 @@ pub fn days(days: &[(String, u64, u64)]) -> Markup {
 pub fn progress(share: f64, target: f64) -> Markup {
     const W: f64 = 300.0;
     let fill = W * share.clamp(0.0, 1.0);
-    let mark = format!("{:.1}", W * target.clamp(0.0, 1.0));
+    let mark = coord(W * target.clamp(0.0, 1.0));
     let colour = if share >= target {
         "#1b7f3b"
     } else {
@@ -86,7 +90,7 @@ pub fn progress(share: f64, target: f64) -> Markup {
         svg xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (W) " 22" } width=(W) height="22"
             role="img" font-size="12" {
             rect width=(W) height="16" y="3" fill="#e6e6e6" {}
-            rect width=(format_args!("{fill:.1}")) height="16" y="3" fill=(colour) {}
+            rect width=(coord(fill)) height="16" y="3" fill=(colour) {}
             line x1=(mark) x2=(mark) y1="0" y2="22" stroke="#111" stroke-width="2" {}
         }
     }

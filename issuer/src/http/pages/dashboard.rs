@@ -60,21 +60,12 @@ struct LoginForm {
 
 fn login_form(lang: Lang, error: Option<&str>) -> Markup {
     let w = lang.words();
-    let body = html! {
-        main {
-            h1 { (w.admin_login_title) }
-            @if let Some(error) = error {
-                p.error { (error) }
-            }
-            form.stack method="post" action="/admin/login" {
-                (lang_field(lang))
-                label for="token" { (w.admin_token) }
-                input #token name="token" type="password" autocomplete="off" required;
-                div.actions { button.primary type="submit" { (w.log_in) } }
-            }
-        }
+    let fields = html! {
+        label for="token" { (w.admin_token) }
+        input #token name="token" type="password" autocomplete="off" required;
+        div.actions { button.primary type="submit" { (w.log_in) } }
     };
-    html::layout(lang, w.admin_login_title, Markup::default(), body)
+    html::form_page(lang, w.admin_login_title, error, "/admin/login", fields)
 }
 
 async fn login_page(PageQuery(query): PageQuery<LangQuery>, headers: HeaderMap) -> Response {
@@ -231,7 +222,13 @@ fn coverage(w: &Words, d: &Dashboard) -> Markup {
             }
         }
         table {
-            (table_head(&[w.deadline, w.target_sites, w.target_share, w.with_guide, w.with_parking]))
+            (table_head(&[
+                w.deadline,
+                w.target_sites,
+                w.target_share,
+                w.with_guide,
+                w.with_parking,
+            ]))
             @for t in &s.targets {
                 tr {
                     td { (t.by) }

@@ -56,6 +56,31 @@ pub fn error_page(lang: Lang, message: &str) -> Markup {
     )
 }
 
+/// A page of one form, posted to `action`: the heading, what was wrong with the last try if
+/// anything, then the language field and the form's `fields`.
+#[must_use]
+pub fn form_page(
+    lang: Lang,
+    title: &str,
+    error: Option<&str>,
+    action: &str,
+    fields: Markup,
+) -> Markup {
+    let body = html! {
+        main {
+            h1 { (title) }
+            @if let Some(error) = error {
+                p.error { (error) }
+            }
+            form.stack method="post" action=(action) {
+                (lang_field(lang))
+                (fields)
+            }
+        }
+    };
+    layout(lang, title, Markup::default(), body)
+}
+
 /// The form field that keeps a posted form's answer in the page's language.
 #[must_use]
 pub fn lang_field(lang: Lang) -> Markup {

@@ -12,6 +12,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use xiaoge_pass::SiteId;
 
+use super::charts::coord;
 use super::html::{self, lang_field, query_value};
 use super::text::{Lang, Words};
 use super::{PageQuery, lang, page, see_other};
@@ -224,10 +225,9 @@ fn plan(w: &Words, site: &Site, hits: &[&str]) -> Markup {
             text x=(SIZE - 20.0) y="16" font-weight="700" { "N ↑" }
             @for p in &site.parking {
                 @let (x, y) = at(p.x, p.y);
-                rect x=(format_args!("{:.1}", x - 8.0)) y=(format_args!("{:.1}", y - 8.0)) width="16"
-                    height="16" rx="3" fill="#1f4fa8" {}
-                text x=(format_args!("{x:.1}")) y=(format_args!("{:.1}", y + 4.5)) fill="#fff"
-                    font-weight="700" { "P" }
+                rect x=(coord(x - 8.0)) y=(coord(y - 8.0)) width="16" height="16" rx="3"
+                    fill="#1f4fa8" {}
+                text x=(coord(x)) y=(coord(y + 4.5)) fill="#fff" font-weight="700" { "P" }
             }
             @for b in &site.buildings {
                 @let (x, y) = at(b.x, b.y);
@@ -237,15 +237,17 @@ fn plan(w: &Words, site: &Site, hits: &[&str]) -> Markup {
                 } else {
                     (9.0, "#d9d9d9", "#555")
                 };
-                rect class=[hit.then_some("hit")] x=(format_args!("{:.1}", x - half))
-                    y=(format_args!("{:.1}", y - half)) width=(2.0 * half) height=(2.0 * half)
-                    fill=(fill) stroke=(stroke) stroke-width="1.5" {}
-                text x=(format_args!("{x:.1}")) y=(format_args!("{:.1}", y + half + 13.0))
-                    font-weight=[hit.then_some("700")] { (b.name) }
+                rect class=[hit.then_some("hit")] x=(coord(x - half)) y=(coord(y - half))
+                    width=(2.0 * half) height=(2.0 * half) fill=(fill) stroke=(stroke)
+                    stroke-width="1.5" {}
+                text x=(coord(x)) y=(coord(y + half + 13.0)) font-weight=[hit.then_some("700")] {
+                    (b.name)
+                }
             }
-            circle cx=(format_args!("{gx:.1}")) cy=(format_args!("{gy:.1}")) r="8" fill="#1b7f3b" {}
-            text x=(format_args!("{gx:.1}")) y=(format_args!("{:.1}", gy + 22.0)) font-weight="700"
-                fill="#1b7f3b" { (w.main_gate) }
+            circle cx=(coord(gx)) cy=(coord(gy)) r="8" fill="#1b7f3b" {}
+            text x=(coord(gx)) y=(coord(gy + 22.0)) font-weight="700" fill="#1b7f3b" {
+                (w.main_gate)
+            }
         }
     }
 }

@@ -178,10 +178,10 @@ async fn code_page(
         None => format!("/r/help?{}", lang_query.trim_start_matches('&')),
     };
     let body = html! {
-        main #code-page data-code-url={ "/r/code?" (site_query) } data-expires-at=(view.code.expires_at.0)
-            data-server-time=(now().0) data-refresh-after=(view.code.refresh_after)
-            data-valid-for=(w.valid_for) data-seconds=(w.seconds) data-offline=(w.offline)
-            data-expired=(w.expired_offline)
+        main #code-page data-code-url={ "/r/code?" (site_query) }
+            data-expires-at=(view.code.expires_at.0) data-server-time=(now().0)
+            data-refresh-after=(view.code.refresh_after) data-valid-for=(w.valid_for)
+            data-seconds=(w.seconds) data-offline=(w.offline) data-expired=(w.expired_offline)
             data-signed-out={ (w.signed_out) " — " (w.sign_in_again) } {
             div.bar {
                 span.who { (view.rider.name) " · " (view.rider.platform) }
@@ -309,36 +309,27 @@ fn help_form(
         Some(s) => format!("/r?site={}", s.0),
         None => "/r".to_owned(),
     };
-    let body = html! {
-        main {
-            h1 { (w.help_title) }
-            @if let Some(error) = error {
-                p.error { (error) }
-            }
-            form.stack method="post" action="/r/help" {
-                (lang_field(lang))
-                label for="site" { (w.help_site) }
-                select #site name="site" required {
-                    @for site in sites {
-                        option value=(site.id.0) selected[Some(site.id) == chosen] { (site.name) }
-                    }
-                }
-                label for="category" { (w.help_category) }
-                select #category name="category" {
-                    @for (category, words) in HelpCategory::ALL.iter().zip(w.categories) {
-                        option value=(category.as_str()) { (words) }
-                    }
-                }
-                label for="note" { (w.help_note) }
-                textarea #note name="note" rows="4" maxlength="1000" { (note) }
-                div.actions {
-                    button.primary type="submit" { (w.help_send) }
-                    a.button href=(back) { (w.back_to_code) }
-                }
+    let fields = html! {
+        label for="site" { (w.help_site) }
+        select #site name="site" required {
+            @for site in sites {
+                option value=(site.id.0) selected[Some(site.id) == chosen] { (site.name) }
             }
         }
+        label for="category" { (w.help_category) }
+        select #category name="category" {
+            @for (category, words) in HelpCategory::ALL.iter().zip(w.categories) {
+                option value=(category.as_str()) { (words) }
+            }
+        }
+        label for="note" { (w.help_note) }
+        textarea #note name="note" rows="4" maxlength="1000" { (note) }
+        div.actions {
+            button.primary type="submit" { (w.help_send) }
+            a.button href=(back) { (w.back_to_code) }
+        }
     };
-    html::layout(lang, w.help_title, Markup::default(), body)
+    html::form_page(lang, w.help_title, error, "/r/help", fields)
 }
 
 async fn help_page(
