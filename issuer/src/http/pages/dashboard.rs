@@ -2,7 +2,6 @@
 //! coverage against the province's targets, sites missing a guide or parking, riders by
 //! platform, entries per day, denials by reason and by site, and open help requests to close.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
@@ -10,10 +9,11 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use axum::routing::{get, post};
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::charts;
-use super::html::{self, escape};
+use super::html::{self, lang_field};
 use super::text::{Lang, Words};
 use super::{PageForm, PageQuery, lang, page, see_other};
 use crate::http::{PathId, blocking, now};
@@ -58,30 +58,14 @@ struct LoginForm {
     lang: Option<String>,
 }
 
-fn lang_field(lang: Lang) -> &'static str {
-    match lang {
-        Lang::Zh => "<input type=\"hidden\" name=\"lang\" value=\"zh\">",
-        Lang::En => "<input type=\"hidden\" name=\"lang\" value=\"en\">",
-    }
-}
-
-fn login_form(lang: Lang, error: Option<&str>) -> String {
+fn login_form(lang: Lang, error: Option<&str>) -> Markup {
     let w = lang.words();
-    let error = error.map_or(String::new(), |e| {
-        format!("<p class=\"error\">{}</p>", escape(e))
-    });
-    let body = format!(
-        "<main><h1>{title}</h1>{error}<form class=\"stack\" method=\"post\" action=\"/admin/login\">\
-         {lang_field}<label for=\"token\">{token}</label>\
-         <input id=\"token\" name=\"token\" type=\"password\" autocomplete=\"off\" required>\
-         <div class=\"actions\"><button class=\"primary\" type=\"submit\">{log_in}</button></div>\
-         </form></main>",
-        title = escape(w.admin_login_title),
-        lang_field = lang_field(lang),
-        token = escape(w.admin_token),
-        log_in = escape(w.log_in),
-    );
-    html::layout(lang, w.admin_login_title, "", &body)
+    let fields = html! {
+        label for="token" { (w.admin_token) }
+        input #token name="token" type="password" autocomplete="off" required;
+        div.actions { button.primary type="submit" { (w.log_in) } }
+    };
+    html::form_page(lang, w.admin_login_title, error, "/admin/login", fields)
 }
 
 async fn login_page(PageQuery(query): PageQuery<LangQuery>, headers: HeaderMap) -> Response {
@@ -207,135 +191,124 @@ fn percent(share: f64) -> String {
     format!("{:.0}%", share * 100.0)
 }
 
-fn table_head(cells: &[&str]) -> String {
-    let mut out = String::from("<table><tr>");
-    for cell in cells {
-        let _ = write!(out, "<th>{}</th>", escape(cell));
-    }
-    out.push_str("</tr>");
-    out
+fn table_head(cells: &[&str]) -> Markup {
+    html! { tr { @for cell in cells { th { (cell) } } } }
 }
 
-fn coverage(w: &Words, d: &Dashboard) -> String {
+/// "met" or "not met", tagged for the eye.
+fn tag(w: &Words, met: bool) -> Markup {
+    html! {
+        @if met {
+            span.tag.met { (w.met) }
+        } @else {
+            span.tag.not-met { (w.not_met) }
+        }
+    }
+}
+
+fn coverage(w: &Words, d: &Dashboard) -> Markup {
     let s = &d.stats;
-    let mut out = format!(
-        "<h2>{}</h2><div class=\"grid\"><div><div class=\"figure\">{}</div>{}</div>\
-         <div><div class=\"figure\">{}</div>{} ({})</div>\
-         <div><div class=\"figure\">{}</div>{} ({})</div></div>",
-        escape(w.coverage),
-        s.sites,
-        escape(w.sites),
-        percent(s.building_guide_share),
-        escape(w.with_guide),
-        s.with_building_guide,
-        percent(s.parking_share),
-        escape(w.with_parking),
-        s.with_parking,
-    );
-    out.push_str(&table_head(&[
-        w.deadline,
-        w.target_sites,
-        w.target_share,
-        w.with_guide,
-        w.with_parking,
-    ]));
-    for t in &s.targets {
-        let tag = |met: bool| {
-            if met {
-                format!("<span class=\"tag met\">{}</span>", escape(w.met))
-            } else {
-                format!("<span class=\"tag not-met\">{}</span>", escape(w.not_met))
+    html! {
+        h2 { (w.coverage) }
+        div.grid {
+            div { div.figure { (s.sites) } (w.sites) }
+            div {
+                div.figure { (percent(s.building_guide_share)) }
+                (w.with_guide) " (" (s.with_building_guide) ")"
             }
-        };
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td>{} / {} ({})<br>{}</td><td>{}</td><td>{}<br>{}</td>\
-             <td>{}<br>{}</td></tr>",
-            escape(t.by),
-            s.sites,
-            t.sites,
-            percent(t.sites_progress),
-            charts::progress(t.sites_progress, 1.0),
-            percent(t.guide_and_parking_share),
-            charts::progress(s.building_guide_share, t.guide_and_parking_share),
-            tag(t.building_guide_met),
-            charts::progress(s.parking_share, t.guide_and_parking_share),
-            tag(t.parking_met),
-        );
+            div {
+                div.figure { (percent(s.parking_share)) }
+                (w.with_parking) " (" (s.with_parking) ")"
+            }
+        }
+        table {
+            (table_head(&[
+                w.deadline,
+                w.target_sites,
+                w.target_share,
+                w.with_guide,
+                w.with_parking,
+            ]))
+            @for t in &s.targets {
+                tr {
+                    td { (t.by) }
+                    td {
+                        (s.sites) " / " (t.sites) " (" (percent(t.sites_progress)) ")" br;
+                        (charts::progress(t.sites_progress, 1.0))
+                    }
+                    td { (percent(t.guide_and_parking_share)) }
+                    td {
+                        (charts::progress(s.building_guide_share, t.guide_and_parking_share)) br;
+                        (tag(w, t.building_guide_met))
+                    }
+                    td {
+                        (charts::progress(s.parking_share, t.guide_and_parking_share)) br;
+                        (tag(w, t.parking_met))
+                    }
+                }
+            }
+        }
     }
-    out.push_str("</table>");
-    out
 }
 
-fn gaps(w: &Words, d: &Dashboard) -> String {
-    let mut out = format!("<h2>{}</h2>", escape(w.sites_missing));
-    if d.sites_missing.is_empty() {
-        let _ = write!(out, "<p class=\"muted\">{}</p>", escape(w.nothing_yet));
-        return out;
-    }
-    out.push_str(&table_head(&[w.site, w.district, w.guide, w.parking]));
+/// A muted line saying there is nothing to show.
+fn nothing(words: &str) -> Markup {
+    html! { p.muted { (words) } }
+}
+
+fn gaps(w: &Words, d: &Dashboard) -> Markup {
     let word = |has: bool| if has { w.yes } else { w.missing };
-    for gap in &d.sites_missing {
-        let _ = write!(
-            out,
-            "<tr><td><a href=\"/s/{}\">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            gap.site,
-            escape(&gap.name),
-            escape(&gap.district),
-            escape(word(gap.has_guide)),
-            escape(word(gap.has_parking)),
-        );
+    html! {
+        h2 { (w.sites_missing) }
+        @if d.sites_missing.is_empty() {
+            (nothing(w.nothing_yet))
+        } @else {
+            table {
+                (table_head(&[w.site, w.district, w.guide, w.parking]))
+                @for gap in &d.sites_missing {
+                    tr {
+                        td { a href={ "/s/" (gap.site) } { (gap.name) } }
+                        td { (gap.district) }
+                        td { (word(gap.has_guide)) }
+                        td { (word(gap.has_parking)) }
+                    }
+                }
+            }
+        }
     }
-    out.push_str("</table>");
-    out
 }
 
-fn riders(w: &Words, d: &Dashboard) -> String {
-    let mut out = format!("<h2>{}</h2>", escape(w.riders_by_platform));
+fn riders(w: &Words, d: &Dashboard) -> Markup {
     let rows: Vec<(String, u64)> = d
         .stats
         .riders_by_platform
         .iter()
         .map(|p| (p.platform.clone(), p.active))
         .collect();
-    out.push_str(&charts::bars(&rows, "#1f4fa8"));
-    out.push_str(&table_head(&[
-        w.rider,
-        w.standings[0],
-        w.standings[1],
-        w.standings[2],
-    ]));
-    for p in &d.stats.riders_by_platform {
-        let _ = write!(
-            out,
-            "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-             <td class=\"num\">{}</td></tr>",
-            escape(&p.platform),
-            p.active,
-            p.suspended,
-            p.revoked
-        );
+    html! {
+        h2 { (w.riders_by_platform) }
+        (charts::bars(&rows, "#1f4fa8"))
+        table {
+            (table_head(&[w.rider, w.standings[0], w.standings[1], w.standings[2]]))
+            @for p in &d.stats.riders_by_platform {
+                tr {
+                    td { (p.platform) }
+                    td.num { (p.active) }
+                    td.num { (p.suspended) }
+                    td.num { (p.revoked) }
+                }
+            }
+        }
     }
-    out.push_str("</table>");
-    out
 }
 
-fn traffic(lang: Lang, w: &Words, d: &Dashboard) -> String {
+fn traffic(lang: Lang, w: &Words, d: &Dashboard) -> Markup {
     let days: Vec<(String, u64, u64)> = d
         .stats
         .entries_per_day
         .iter()
         .map(|day| (day.day.clone(), day.entries, day.denials))
         .collect();
-    let mut out = format!(
-        "<h2>{} <span class=\"muted\">({}; {} / <span class=\"denied\">{}</span>)</span></h2>{}",
-        escape(w.entries_per_day),
-        escape(w.last_30_days),
-        escape(w.entries),
-        escape(w.denials),
-        charts::days(&days)
-    );
-    let _ = write!(out, "<h2>{}</h2>", escape(w.denials_by_reason));
     let mut reasons: Vec<(String, u64)> = d
         .stats
         .denials_by_reason
@@ -346,42 +319,49 @@ fn traffic(lang: Lang, w: &Words, d: &Dashboard) -> String {
         })
         .collect();
     reasons.sort_by_key(|r| std::cmp::Reverse(r.1));
-    if reasons.is_empty() {
-        let _ = write!(out, "<p class=\"muted\">{}</p>", escape(w.nothing_yet));
-    } else {
-        out.push_str(&charts::bars(&reasons, "#c01f1f"));
-    }
-    let _ = write!(out, "<h2>{}</h2>", escape(w.denials_by_site));
-    if d.denials_by_site.is_empty() {
-        let _ = write!(out, "<p class=\"muted\">{}</p>", escape(w.nothing_yet));
-    } else {
-        out.push_str(&table_head(&[w.site, w.entries, w.denials, "%"]));
-        for s in &d.denials_by_site {
-            let share = if s.entries == 0 {
-                0.0
-            } else {
-                s.denials as f64 / s.entries as f64
-            };
-            let _ = write!(
-                out,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
-                 <td class=\"num\">{}</td></tr>",
-                escape(&s.name),
-                s.entries,
-                s.denials,
-                percent(share)
-            );
+    html! {
+        h2 {
+            (w.entries_per_day) " "
+            span.muted {
+                "(" (w.last_30_days) "; " (w.entries) " / " span.denied { (w.denials) } ")"
+            }
         }
-        out.push_str("</table>");
+        (charts::days(&days))
+        h2 { (w.denials_by_reason) }
+        @if reasons.is_empty() {
+            (nothing(w.nothing_yet))
+        } @else {
+            (charts::bars(&reasons, "#c01f1f"))
+        }
+        h2 { (w.denials_by_site) }
+        @if d.denials_by_site.is_empty() {
+            (nothing(w.nothing_yet))
+        } @else {
+            table {
+                (table_head(&[w.site, w.entries, w.denials, "%"]))
+                @for s in &d.denials_by_site {
+                    @let share = if s.entries == 0 {
+                        0.0
+                    } else {
+                        s.denials as f64 / s.entries as f64
+                    };
+                    tr {
+                        td { (s.name) }
+                        td.num { (s.entries) }
+                        td.num { (s.denials) }
+                        td.num { (percent(share)) }
+                    }
+                }
+            }
+        }
     }
-    out
 }
 
 /// A link to the dashboard's help requests, after `after` if given.
-fn help_link(lang: Lang, after: Option<&str>, words: &str) -> String {
+fn help_link(lang: Lang, after: Option<&str>, words: &str) -> Markup {
     let mut query: Vec<String> = Vec::new();
     if let Some(after) = after {
-        query.push(format!("after={}", escape(after)));
+        query.push(format!("after={}", html::query_value(after)));
     }
     if lang == Lang::En {
         query.push("lang=en".into());
@@ -389,68 +369,55 @@ fn help_link(lang: Lang, after: Option<&str>, words: &str) -> String {
     let query = if query.is_empty() {
         String::new()
     } else {
-        format!("?{}", query.join("&amp;"))
+        format!("?{}", query.join("&"))
     };
-    format!(
-        "<a class=\"pager\" href=\"/admin{query}#help\">{}</a>",
-        escape(words)
-    )
+    html! { a.pager href={ "/admin" (query) "#help" } { (words) } }
 }
 
 /// A page of the open help requests; `older` if it is not the first page.
-fn help(lang: Lang, w: &Words, open: &Page<HelpRequest>, older: bool) -> String {
-    let mut out = format!("<h2 id=\"help\">{}</h2>", escape(w.open_help));
-    let mut pager = String::new();
-    if older {
-        pager.push_str(&help_link(lang, None, w.newest_help));
+fn help(lang: Lang, w: &Words, open: &Page<HelpRequest>, older: bool) -> Markup {
+    html! {
+        h2 #help { (w.open_help) }
+        @if open.items.is_empty() {
+            (nothing(w.none_open))
+        } @else {
+            table {
+                (table_head(&[w.when, w.site, w.rider, w.what, w.resolution]))
+                @for h in &open.items {
+                    @let category = crate::model::HelpCategory::ALL
+                        .iter()
+                        .position(|c| *c == h.category)
+                        .map_or("", |i| w.categories[i]);
+                    tr data-help-id=(h.id) {
+                        td { "#" (h.id) " " (crate::service::calendar::short_time(h.created_at)) }
+                        td { (h.site_name) }
+                        td { (h.rider_name) " · " (h.platform) }
+                        td { strong { (category) } br; (h.note) }
+                        td {
+                            form.inline method="post" action={ "/admin/help/" (h.id) "/close" } {
+                                (lang_field(lang))
+                                input name="resolution" required maxlength="500"
+                                    aria-label=(w.resolution) placeholder=(w.resolution);
+                                button type="submit" { (w.close) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if older || open.next_after.is_some() {
+            p.pager {
+                @if older {
+                    (help_link(lang, None, w.newest_help))
+                }
+                @if let Some(next) = &open.next_after {
+                    (help_link(lang, Some(next), w.older_help))
+                }
+            }
+        }
     }
-    if let Some(next) = &open.next_after {
-        pager.push_str(&help_link(lang, Some(next), w.older_help));
-    }
-    if !pager.is_empty() {
-        pager = format!("<p class=\"pager\">{pager}</p>");
-    }
-    if open.items.is_empty() {
-        let _ = write!(out, "<p class=\"muted\">{}</p>{pager}", escape(w.none_open));
-        return out;
-    }
-    out.push_str(&table_head(&[
-        w.when,
-        w.site,
-        w.rider,
-        w.what,
-        w.resolution,
-    ]));
-    for h in &open.items {
-        let when = crate::service::calendar::short_time(h.created_at);
-        let category = crate::model::HelpCategory::ALL
-            .iter()
-            .position(|c| *c == h.category)
-            .map_or("", |i| w.categories[i]);
-        let _ = write!(
-            out,
-            "<tr data-help-id=\"{id}\"><td>#{id} {when}</td><td>{site}</td><td>{rider} · {platform}</td>\
-             <td><strong>{category}</strong><br>{note}</td><td>\
-             <form class=\"inline\" method=\"post\" action=\"/admin/help/{id}/close\">{lang_field}\
-             <input name=\"resolution\" required maxlength=\"500\" aria-label=\"{resolution}\" \
-             placeholder=\"{resolution}\"><button type=\"submit\">{close}</button></form></td></tr>",
-            id = h.id,
-            site = escape(&h.site_name),
-            rider = escape(&h.rider_name),
-            platform = escape(&h.platform),
-            category = escape(category),
-            note = escape(&h.note),
-            lang_field = lang_field(lang),
-            resolution = escape(w.resolution),
-            close = escape(w.close),
-        );
-    }
-    out.push_str("</table>");
-    out.push_str(&pager);
-    out
 }
 
-/// The whole dashboard page.
 /// What a dashboard session sees.
 enum View {
     /// The regulator: every figure, every site.
@@ -463,16 +430,18 @@ enum View {
 }
 
 /// The bar across the top: the heading, who is signed in, the other language, log out.
-fn top_bar(lang: Lang, w: &Words, title: &str, admin: &str) -> String {
-    format!(
-        "<div class=\"bar\"><h1>{title}</h1><span>{admin} · {other} · \
-         <form method=\"post\" action=\"/admin/logout\" class=\"in-line\">\
-         <button type=\"submit\">{log_out}</button></form></span></div>",
-        title = escape(title),
-        admin = escape(admin),
-        other = html::other_language_link(lang, "/admin"),
-        log_out = escape(w.log_out),
-    )
+fn top_bar(lang: Lang, w: &Words, title: &str, admin: &str) -> Markup {
+    html! {
+        div.bar {
+            h1 { (title) }
+            span {
+                (admin) " · " (html::other_language_link(lang, "/admin")) " · "
+                form.in-line method="post" action="/admin/logout" {
+                    button type="submit" { (w.log_out) }
+                }
+            }
+        }
+    }
 }
 
 fn render_property(
@@ -481,28 +450,32 @@ fn render_property(
     site: &str,
     open: &Page<HelpRequest>,
     older: bool,
-) -> String {
+) -> Markup {
     let w = lang.words();
     let title = format!("{site} · {}", w.property_title);
-    let body = format!(
-        "<main class=\"wide\">{bar}{help}</main>",
-        bar = top_bar(lang, w, &title, admin),
-        help = help(lang, w, open, older),
-    );
-    html::layout(lang, &title, "", &body)
+    let body = html! {
+        main.wide {
+            (top_bar(lang, w, &title, admin))
+            (help(lang, w, open, older))
+        }
+    };
+    html::layout(lang, &title, Markup::default(), body)
 }
 
-fn render(lang: Lang, admin: &str, d: &Dashboard, older: bool) -> String {
+/// The whole dashboard page.
+fn render(lang: Lang, admin: &str, d: &Dashboard, older: bool) -> Markup {
     let w = lang.words();
-    let body = format!(
-        "<main class=\"wide\">{bar}{help}{coverage}{gaps}<div class=\"grid\"><div>{riders}</div>\
-         <div>{traffic}</div></div></main>",
-        bar = top_bar(lang, w, w.dashboard_title, admin),
-        help = help(lang, w, &d.open_help, older),
-        coverage = coverage(w, d),
-        gaps = gaps(w, d),
-        riders = riders(w, d),
-        traffic = traffic(lang, w, d),
-    );
-    html::layout(lang, w.dashboard_title, "", &body)
+    let body = html! {
+        main.wide {
+            (top_bar(lang, w, w.dashboard_title, admin))
+            (help(lang, w, &d.open_help, older))
+            (coverage(w, d))
+            (gaps(w, d))
+            div.grid {
+                div { (riders(w, d)) }
+                div { (traffic(lang, w, d)) }
+            }
+        }
+    };
+    html::layout(lang, w.dashboard_title, Markup::default(), body)
 }

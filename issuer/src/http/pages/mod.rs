@@ -2,8 +2,9 @@
 //! with its building guide, help requests, and the regulator's dashboard. Every script, style
 //! and chart comes from this process; nothing is fetched from elsewhere.
 //!
-//! Pages share the JSON API's services and cookies; their errors are pages too (Chinese
-//! first), never JSON.
+//! Pages are maud templates, so whatever text reaches a page is escaped by its type; markup
+//! goes in unescaped only where a `PreEscaped` says why it is safe. Pages share the JSON
+//! API's services and cookies; their errors are pages too (Chinese first), never JSON.
 
 mod charts;
 mod dashboard;
@@ -21,13 +22,11 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-
+use maud::{Markup, html};
 use serde::de::DeserializeOwned;
 
 use crate::service::Issuer;
 use text::Lang;
-
-pub use html::escape;
 
 /// Every page the issuer serves, as (method, path), for the README and the tests.
 pub const PAGES: &[(&str, &str)] = &[
@@ -126,7 +125,7 @@ fn lang(query: Option<&str>, headers: &HeaderMap) -> Lang {
 }
 
 /// A page as a response: HTML, never cached (it may hold a code or a session's data).
-fn page(status: StatusCode, body: String) -> Response {
+fn page(status: StatusCode, body: Markup) -> Response {
     (
         status,
         [
@@ -136,7 +135,7 @@ fn page(status: StatusCode, body: String) -> Response {
             ),
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
         ],
-        body,
+        body.into_string(),
     )
         .into_response()
 }
@@ -196,7 +195,7 @@ async fn asset(Path(file): Path<String>) -> Response {
         _ => {
             return page(
                 StatusCode::NOT_FOUND,
-                html::layout(Lang::Zh, "404", "", "<p>404</p>"),
+                html::layout(Lang::Zh, "404", Markup::default(), html! { p { "404" } }),
             );
         }
     };

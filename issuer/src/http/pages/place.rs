@@ -1,7 +1,6 @@
 //! Place codes (场所码): a site's page at `/s/{site}`, which sends a signed-in rider to a code
 //! bound to the site, and shows anyone the site's building guide and parking.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
@@ -9,10 +8,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::get;
+use maud::{Markup, html};
 use serde::Deserialize;
 use xiaoge_pass::SiteId;
 
-use super::html::{self, escape, query_value};
+use super::charts::coord;
+use super::html::{self, lang_field, query_value};
 use super::text::{Lang, Words};
 use super::{PageQuery, lang, page, see_other};
 use crate::http::{blocking, now, rider::session_token};
@@ -66,17 +67,22 @@ async fn place(
         return see_other(&format!("/r?site={}{lang_part}", site.id.0));
     }
     let here = format!("/s/{}", site.id.0);
-    let body = format!(
-        "<main><div class=\"bar\"><span class=\"muted\">{product}</span>{other}</div>\
-         <h1>{name}</h1><p class=\"muted\">{address}</p><p class=\"notice\">{sign_in}</p>{guide}</main>",
-        product = escape(w.product),
-        other = html::other_language_link(lang, &here),
-        name = escape(&site.name),
-        address = escape(&format!("{} {}", site.district, site.address)),
-        sign_in = escape(w.place_sign_in),
-        guide = guide(lang, &site, query.building.as_deref(), &here),
-    );
-    page(StatusCode::OK, html::layout(lang, &site.name, "", &body))
+    let body = html! {
+        main {
+            div.bar {
+                span.muted { (w.product) }
+                (html::other_language_link(lang, &here))
+            }
+            h1 { (site.name) }
+            p.muted { (site.district) " " (site.address) }
+            p.notice { (w.place_sign_in) }
+            (guide(lang, &site, query.building.as_deref(), &here))
+        }
+    };
+    page(
+        StatusCode::OK,
+        html::layout(lang, &site.name, Markup::default(), body),
+    )
 }
 
 /// Which way to walk from the main gate, in words.
@@ -123,109 +129,71 @@ fn matches<'a>(site: &'a Site, wanted: &str) -> Vec<&'a str> {
 
 /// The building guide and parking of `site`: a plan, a search, and tables that read without
 /// the plan. `action` is the page the search form returns to.
-pub(super) fn guide(lang: Lang, site: &Site, wanted: Option<&str>, action: &str) -> String {
+pub(super) fn guide(lang: Lang, site: &Site, wanted: Option<&str>, action: &str) -> Markup {
     let w = lang.words();
-    let mut out = format!("<h2 id=\"guide\">{}</h2>", escape(w.guide_title));
-    if site.buildings.is_empty() {
-        let _ = write!(out, "<p class=\"muted\">{}</p>", escape(w.no_guide));
-    } else {
-        let hits = wanted.map(|q| matches(site, q)).unwrap_or_default();
-        let (path, query) = action.split_once('?').unwrap_or((action, ""));
-        let hidden: String = query
-            .split('&')
-            .filter_map(|pair| pair.split_once('='))
-            .filter(|(k, _)| *k != "building")
-            .map(|(k, v)| {
-                format!(
-                    "<input type=\"hidden\" name=\"{}\" value=\"{}\">",
-                    escape(k),
-                    escape(v)
-                )
-            })
-            .collect();
-        let lang_field = if lang == Lang::En && !query.contains("lang=") {
-            "<input type=\"hidden\" name=\"lang\" value=\"en\">"
-        } else {
-            ""
-        };
-        let _ = write!(
-            out,
-            "<form class=\"inline\" method=\"get\" action=\"{path}#guide\">{hidden}{lang_field}\
-             <input name=\"building\" value=\"{value}\" placeholder=\"{placeholder}\" \
-             aria-label=\"{placeholder}\"><button type=\"submit\">{search}</button></form>",
-            path = escape(path),
-            value = escape(wanted.unwrap_or_default()),
-            placeholder = escape(w.find_building),
-            search = escape(w.search),
-        );
-        if let Some(q) = wanted.filter(|q| !q.trim().is_empty()) {
-            if hits.is_empty() {
-                let _ = write!(
-                    out,
-                    "<p class=\"error\">{}{}</p>",
-                    escape(w.no_such_building),
-                    escape(q)
-                );
-            } else {
-                for b in site
-                    .buildings
-                    .iter()
-                    .filter(|b| hits.contains(&b.name.as_str()))
-                {
-                    let _ = write!(
-                        out,
-                        "<p class=\"notice\" id=\"found\">{}：{}</p>",
-                        escape(&b.name),
-                        escape(&way(lang, b.x, b.y))
-                    );
+    let hits = wanted.map(|q| matches(site, q)).unwrap_or_default();
+    let (path, query) = action.split_once('?').unwrap_or((action, ""));
+    let hidden = query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter(|(k, _)| *k != "building");
+    let searched = wanted.filter(|q| !q.trim().is_empty());
+    html! {
+        h2 #guide { (w.guide_title) }
+        @if site.buildings.is_empty() {
+            p.muted { (w.no_guide) }
+        } @else {
+            form.inline method="get" action={ (path) "#guide" } {
+                @for (name, value) in hidden {
+                    input type="hidden" name=(name) value=(value);
+                }
+                @if lang == Lang::En && !query.contains("lang=") {
+                    (lang_field(lang))
+                }
+                input name="building" value=(wanted.unwrap_or_default())
+                    placeholder=(w.find_building) aria-label=(w.find_building);
+                button type="submit" { (w.search) }
+            }
+            @if let Some(q) = searched {
+                @if hits.is_empty() {
+                    p.error { (w.no_such_building) (q) }
+                } @else {
+                    @for b in site.buildings.iter().filter(|b| hits.contains(&b.name.as_str())) {
+                        p.notice #found { (b.name) "：" (way(lang, b.x, b.y)) }
+                    }
+                }
+            }
+            (plan(w, site, &hits))
+            table {
+                tr { th { (w.building) } th { (w.way) } }
+                @for b in &site.buildings {
+                    tr class=[hits.contains(&b.name.as_str()).then_some("hit")] {
+                        td { (b.name) }
+                        td { (way(lang, b.x, b.y)) }
+                    }
                 }
             }
         }
-        out.push_str(&plan(w, site, &hits));
-        let _ = write!(
-            out,
-            "<table><tr><th>{}</th><th>{}</th></tr>",
-            escape(w.building),
-            escape(w.way)
-        );
-        for b in &site.buildings {
-            let class = if hits.contains(&b.name.as_str()) {
-                " class=\"hit\""
-            } else {
-                ""
-            };
-            let _ = write!(
-                out,
-                "<tr{class}><td>{}</td><td>{}</td></tr>",
-                escape(&b.name),
-                escape(&way(lang, b.x, b.y))
-            );
+        h2 { (w.parking_title) }
+        @if site.parking.is_empty() {
+            p.muted { (w.no_parking) }
+        } @else {
+            table {
+                @for p in &site.parking {
+                    tr {
+                        td { "🅿 " (p.name) }
+                        td.num { (p.capacity) " " (w.places) }
+                        td { (way(lang, p.x, p.y)) }
+                    }
+                }
+            }
         }
-        out.push_str("</table>");
     }
-    let _ = write!(out, "<h2>{}</h2>", escape(w.parking_title));
-    if site.parking.is_empty() {
-        let _ = write!(out, "<p class=\"muted\">{}</p>", escape(w.no_parking));
-    } else {
-        out.push_str("<table>");
-        for p in &site.parking {
-            let _ = write!(
-                out,
-                "<tr><td>🅿 {}</td><td class=\"num\">{} {}</td><td>{}</td></tr>",
-                escape(&p.name),
-                p.capacity,
-                escape(w.places),
-                escape(&way(lang, p.x, p.y))
-            );
-        }
-        out.push_str("</table>");
-    }
-    out
 }
 
 /// The site drawn from above: north up, the main gate, buildings (the ones searched for
-/// highlighted) and parking spots, scaled to fit.
-fn plan(w: &Words, site: &Site, hits: &[&str]) -> String {
+/// highlighted) and parking spots, scaled to fit. Elements are closed as in `charts`.
+fn plan(w: &Words, site: &Site, hits: &[&str]) -> Markup {
     let points = site
         .buildings
         .iter()
@@ -250,55 +218,38 @@ fn plan(w: &Words, site: &Site, hits: &[&str]) -> String {
             SIZE - MARGIN - (y - min_y) * scale,
         )
     };
-    let mut svg = format!(
-        "<svg class=\"plan\" xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {SIZE} {SIZE}\" \
-         role=\"img\" aria-label=\"{}\" font-size=\"12\" text-anchor=\"middle\">\
-         <text x=\"{}\" y=\"16\" font-weight=\"700\">N ↑</text>",
-        escape(w.guide_title),
-        SIZE - 20.0
-    );
-    for p in &site.parking {
-        let (x, y) = at(p.x, p.y);
-        let _ = write!(
-            svg,
-            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"16\" height=\"16\" rx=\"3\" fill=\"#1f4fa8\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\" fill=\"#fff\" font-weight=\"700\">P</text>",
-            x - 8.0,
-            y - 8.0,
-            y + 4.5
-        );
-    }
-    for b in &site.buildings {
-        let (x, y) = at(b.x, b.y);
-        let hit = hits.contains(&b.name.as_str());
-        let (half, fill, stroke, class) = if hit {
-            (13.0, "#ffb300", "#111", " class=\"hit\"")
-        } else {
-            (9.0, "#d9d9d9", "#555", "")
-        };
-        let _ = write!(
-            svg,
-            "<rect{class} x=\"{:.1}\" y=\"{:.1}\" width=\"{}\" height=\"{}\" fill=\"{fill}\" \
-             stroke=\"{stroke}\" stroke-width=\"1.5\"/>\
-             <text x=\"{x:.1}\" y=\"{:.1}\"{}>{}</text>",
-            x - half,
-            y - half,
-            2.0 * half,
-            2.0 * half,
-            y + half + 13.0,
-            if hit { " font-weight=\"700\"" } else { "" },
-            escape(&b.name)
-        );
-    }
     let (gx, gy) = at(0.0, 0.0);
-    let _ = write!(
-        svg,
-        "<circle cx=\"{gx:.1}\" cy=\"{gy:.1}\" r=\"8\" fill=\"#1b7f3b\"/>\
-         <text x=\"{gx:.1}\" y=\"{:.1}\" font-weight=\"700\" fill=\"#1b7f3b\">{}</text></svg>",
-        gy + 22.0,
-        escape(w.main_gate)
-    );
-    svg
+    html! {
+        svg.plan xmlns="http://www.w3.org/2000/svg" viewBox={ "0 0 " (SIZE) " " (SIZE) } role="img"
+            aria-label=(w.guide_title) font-size="12" text-anchor="middle" {
+            text x=(SIZE - 20.0) y="16" font-weight="700" { "N ↑" }
+            @for p in &site.parking {
+                @let (x, y) = at(p.x, p.y);
+                rect x=(coord(x - 8.0)) y=(coord(y - 8.0)) width="16" height="16" rx="3"
+                    fill="#1f4fa8" {}
+                text x=(coord(x)) y=(coord(y + 4.5)) fill="#fff" font-weight="700" { "P" }
+            }
+            @for b in &site.buildings {
+                @let (x, y) = at(b.x, b.y);
+                @let hit = hits.contains(&b.name.as_str());
+                @let (half, fill, stroke) = if hit {
+                    (13.0, "#ffb300", "#111")
+                } else {
+                    (9.0, "#d9d9d9", "#555")
+                };
+                rect class=[hit.then_some("hit")] x=(coord(x - half)) y=(coord(y - half))
+                    width=(2.0 * half) height=(2.0 * half) fill=(fill) stroke=(stroke)
+                    stroke-width="1.5" {}
+                text x=(coord(x)) y=(coord(y + half + 13.0)) font-weight=[hit.then_some("700")] {
+                    (b.name)
+                }
+            }
+            circle cx=(coord(gx)) cy=(coord(gy)) r="8" fill="#1b7f3b" {}
+            text x=(coord(gx)) y=(coord(gy + 22.0)) font-weight="700" fill="#1b7f3b" {
+                (w.main_gate)
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -355,12 +306,12 @@ mod tests {
     fn the_guide_highlights_the_building_searched_for_and_escapes_names() {
         let mut site = site();
         site.buildings[1].name = "<b>13幢".into();
-        let page = guide(Lang::Zh, &site, Some("3幢"), "/r?site=1");
+        let page = guide(Lang::Zh, &site, Some("3幢"), "/r?site=1").into_string();
         assert!(page.contains("<tr class=\"hit\"><td>3幢</td>"), "{page}");
         assert!(page.contains("&lt;b&gt;13幢"));
         assert!(!page.contains("<b>13幢"));
         assert!(page.contains("name=\"site\" value=\"1\""));
-        let missing = guide(Lang::En, &site, Some("9幢"), "/s/1");
+        let missing = guide(Lang::En, &site, Some("9幢"), "/s/1").into_string();
         assert!(missing.contains("No building called 9幢"), "{missing}");
     }
 }

@@ -1,7 +1,6 @@
 //! The rider's pages: the login link's landing, the code page (a large QR that renews itself,
 //! with a countdown and plain offline and signed-out states), and help requests.
 
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use axum::Router;
@@ -9,10 +8,11 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 use xiaoge_pass::SiteId;
 
-use super::html::{self, escape};
+use super::html::{self, lang_field};
 use super::place::guide;
 use super::text::Lang;
 use super::{PageForm, PageQuery, lang, page, see_other};
@@ -52,26 +52,25 @@ async fn login_page(PageQuery(query): PageQuery<LoginQuery>, headers: HeaderMap)
     let lang = lang(query.lang.as_deref(), &headers);
     let w = lang.words();
     let token = query.token.unwrap_or_default();
-    let body = format!(
-        "<main><h1>{title}</h1><form id=\"login-form\" method=\"post\" action=\"/r/login\">\
-         <input type=\"hidden\" name=\"token\" value=\"{token}\">\
-         <input type=\"hidden\" name=\"lang\" value=\"{lang_code}\">\
-         <noscript><button class=\"primary\" type=\"submit\">{button}</button></noscript>\
-         </form></main>",
-        title = escape(w.login_title),
-        token = escape(&token),
-        lang_code = if lang == Lang::En { "en" } else { "zh" },
-        button = escape(w.login_button),
-    );
+    let body = html! {
+        main {
+            h1 { (w.login_title) }
+            form #login-form method="post" action="/r/login" {
+                input type="hidden" name="token" value=(token);
+                (lang_field(lang))
+                noscript { button.primary type="submit" { (w.login_button) } }
+            }
+        }
+    };
     page(
         StatusCode::OK,
-        html::layout(
-            lang,
-            w.login_title,
-            "<script src=\"/assets/rider.js\" defer></script>",
-            &body,
-        ),
+        html::layout(lang, w.login_title, script(), body),
     )
+}
+
+/// The rider pages' script, loaded after the page is read.
+fn script() -> Markup {
+    html! { script src="/assets/rider.js" defer {} }
 }
 
 async fn login(
@@ -174,100 +173,74 @@ async fn code_page(
         .site
         .as_ref()
         .map_or(String::new(), |s| format!("site={}", s.id.0));
-    let code_url = format!("/r/code?{site_query}");
-    let here = format!("/r?{site_query}");
-    let mut body = format!(
-        "<main id=\"code-page\" data-code-url=\"{code_url}\" data-expires-at=\"{expires}\" \
-         data-server-time=\"{server_time}\" data-refresh-after=\"{refresh}\" \
-         data-valid-for=\"{valid_for}\" data-seconds=\"{seconds}\" data-offline=\"{offline}\" \
-         data-expired=\"{expired}\" data-signed-out=\"{signed_out_text}\">\
-         <div class=\"bar\"><span class=\"who\">{name} · {platform}</span>{other}</div>\
-         <div class=\"muted\">{rider_id_label} {short_id}</div>",
-        code_url = escape(&code_url),
-        expires = view.code.expires_at.0,
-        server_time = now().0,
-        refresh = view.code.refresh_after,
-        valid_for = escape(w.valid_for),
-        seconds = escape(w.seconds),
-        offline = escape(w.offline),
-        expired = escape(w.expired_offline),
-        signed_out_text = escape(&format!("{} — {}", w.signed_out, w.sign_in_again)),
-        name = escape(&view.rider.name),
-        platform = escape(&view.rider.platform),
-        other = html::other_language_link(lang, &here),
-        rider_id_label = escape(w.rider_id),
-        short_id = escape(&short_id(&view.rider_id)),
-    );
-    if let Some(sent) = query.sent {
-        let _ = write!(
-            body,
-            "<p class=\"notice\">{} #{sent}</p>",
-            escape(w.help_sent)
-        );
-    }
-    let site_line = view.site.as_ref().map_or_else(
-        || escape(w.any_site),
-        |s| format!("{}{}", escape(w.only_at_site), escape(&s.name)),
-    );
-    let _ = write!(
-        body,
-        "<p class=\"site\">{site_line}</p>\
-         <div id=\"qr\" class=\"qr\" data-code-id=\"{code_id}\" aria-label=\"{show}\">{svg}</div>\
-         <p id=\"countdown\" class=\"countdown\">{valid_for} {left} {seconds}</p>\
-         <p id=\"state\" class=\"state ok\" role=\"status\"></p>\
-         <p class=\"muted centred\">{show} · {refreshes}</p>",
-        code_id = escape(&view.code.code_id),
-        show = escape(w.show_at_gate),
-        valid_for = escape(w.valid_for),
-        left = view.code.expires_at.since(now()).max(0),
-        seconds = escape(w.seconds),
-        refreshes = escape(w.refreshes_itself),
-    );
     let help_href = match &view.site {
         Some(s) => format!("/r/help?site={}{lang_query}", s.id.0),
         None => format!("/r/help?{}", lang_query.trim_start_matches('&')),
     };
-    let _ = write!(
-        body,
-        "<div class=\"actions\"><a class=\"button\" href=\"{help}\">{help_text}</a>\
-         <form method=\"post\" action=\"/r/logout\"><button type=\"submit\">{sign_out}</button>\
-         </form></div>",
-        help = escape(&help_href),
-        help_text = escape(w.help_link),
-        sign_out = escape(w.sign_out),
-    );
-    if let Some(site) = &view.site {
-        body.push_str(&guide(
-            lang,
-            site,
-            query.building.as_deref(),
-            &format!("/r?site={}", site.id.0),
-        ));
-    }
-    body.push_str("</main>");
+    let body = html! {
+        main #code-page data-code-url={ "/r/code?" (site_query) }
+            data-expires-at=(view.code.expires_at.0) data-server-time=(now().0)
+            data-refresh-after=(view.code.refresh_after) data-valid-for=(w.valid_for)
+            data-seconds=(w.seconds) data-offline=(w.offline) data-expired=(w.expired_offline)
+            data-signed-out={ (w.signed_out) " — " (w.sign_in_again) } {
+            div.bar {
+                span.who { (view.rider.name) " · " (view.rider.platform) }
+                (html::other_language_link(lang, &format!("/r?{site_query}")))
+            }
+            div.muted { (w.rider_id) " " (short_id(&view.rider_id)) }
+            @if let Some(sent) = query.sent {
+                p.notice { (w.help_sent) " #" (sent) }
+            }
+            p.site {
+                @match &view.site {
+                    Some(s) => { (w.only_at_site) (s.name) }
+                    None => { (w.any_site) }
+                }
+            }
+            div #qr .qr data-code-id=(view.code.code_id) aria-label=(w.show_at_gate) {
+                // The QR's SVG is drawn by `qr_image` from the code's modules: fixed markup
+                // and numbers only, no text of anyone's.
+                (PreEscaped(svg))
+            }
+            p #countdown .countdown {
+                (w.valid_for) " " (view.code.expires_at.since(now()).max(0)) " " (w.seconds)
+            }
+            p #state .state.ok role="status" {}
+            p.muted.centred { (w.show_at_gate) " · " (w.refreshes_itself) }
+            div.actions {
+                a.button href=(help_href) { (w.help_link) }
+                form method="post" action="/r/logout" {
+                    button type="submit" { (w.sign_out) }
+                }
+            }
+            @if let Some(site) = &view.site {
+                (guide(lang, site, query.building.as_deref(), &format!("/r?site={}", site.id.0)))
+            }
+        }
+    };
     // Without scripts the page still renews: a refresh a little before `refresh_after`.
-    let head = format!(
-        "<script src=\"/assets/rider.js\" defer></script>\
-         <noscript><meta http-equiv=\"refresh\" content=\"{}\"></noscript>",
-        view.code.refresh_after
-    );
+    let head = html! {
+        (script())
+        noscript { meta http-equiv="refresh" content=(view.code.refresh_after); }
+    };
     page(
         StatusCode::OK,
-        html::layout(lang, w.rider_title, &head, &body),
+        html::layout(lang, w.rider_title, head, body),
     )
 }
 
 fn signed_out(lang: Lang) -> Response {
     let w = lang.words();
-    let body = format!(
-        "<main><h1>{}</h1><p class=\"state signed-out\">{}</p><p>{}</p></main>",
-        escape(w.rider_title),
-        escape(w.signed_out),
-        escape(w.sign_in_again)
-    );
+    let body = html! {
+        main {
+            h1 { (w.rider_title) }
+            p.state.signed-out { (w.signed_out) }
+            p { (w.sign_in_again) }
+        }
+    };
     page(
         StatusCode::UNAUTHORIZED,
-        html::layout(lang, w.signed_out, "", &body),
+        html::layout(lang, w.signed_out, Markup::default(), body),
     )
 }
 
@@ -330,63 +303,33 @@ fn help_form(
     chosen: Option<SiteId>,
     error: Option<&str>,
     note: &str,
-) -> String {
+) -> Markup {
     let w = lang.words();
-    let mut body = format!("<main><h1>{}</h1>", escape(w.help_title));
-    if let Some(error) = error {
-        let _ = write!(body, "<p class=\"error\">{}</p>", escape(error));
-    }
-    let _ = write!(
-        body,
-        "<form class=\"stack\" method=\"post\" action=\"/r/help\">\
-         <input type=\"hidden\" name=\"lang\" value=\"{}\">\
-         <label for=\"site\">{}</label><select id=\"site\" name=\"site\" required>",
-        if lang == Lang::En { "en" } else { "zh" },
-        escape(w.help_site)
-    );
-    for site in sites {
-        let selected = if Some(site.id) == chosen {
-            " selected"
-        } else {
-            ""
-        };
-        let _ = write!(
-            body,
-            "<option value=\"{}\"{selected}>{}</option>",
-            site.id.0,
-            escape(&site.name)
-        );
-    }
-    let _ = write!(
-        body,
-        "</select><label for=\"category\">{}</label><select id=\"category\" name=\"category\">",
-        escape(w.help_category)
-    );
-    for (category, words) in HelpCategory::ALL.iter().zip(w.categories) {
-        let _ = write!(
-            body,
-            "<option value=\"{}\">{}</option>",
-            category.as_str(),
-            escape(words)
-        );
-    }
     let back = match chosen {
         Some(s) => format!("/r?site={}", s.0),
         None => "/r".to_owned(),
     };
-    let _ = write!(
-        body,
-        "</select><label for=\"note\">{}</label>\
-         <textarea id=\"note\" name=\"note\" rows=\"4\" maxlength=\"1000\">{}</textarea>\
-         <div class=\"actions\"><button class=\"primary\" type=\"submit\">{}</button>\
-         <a class=\"button\" href=\"{}\">{}</a></div></form></main>",
-        escape(w.help_note),
-        escape(note),
-        escape(w.help_send),
-        escape(&back),
-        escape(w.back_to_code)
-    );
-    html::layout(lang, w.help_title, "", &body)
+    let fields = html! {
+        label for="site" { (w.help_site) }
+        select #site name="site" required {
+            @for site in sites {
+                option value=(site.id.0) selected[Some(site.id) == chosen] { (site.name) }
+            }
+        }
+        label for="category" { (w.help_category) }
+        select #category name="category" {
+            @for (category, words) in HelpCategory::ALL.iter().zip(w.categories) {
+                option value=(category.as_str()) { (words) }
+            }
+        }
+        label for="note" { (w.help_note) }
+        textarea #note name="note" rows="4" maxlength="1000" { (note) }
+        div.actions {
+            button.primary type="submit" { (w.help_send) }
+            a.button href=(back) { (w.back_to_code) }
+        }
+    };
+    html::form_page(lang, w.help_title, error, "/r/help", fields)
 }
 
 async fn help_page(
