@@ -653,6 +653,31 @@ fn a_gate_cannot_act_as_another_nor_replay_a_request() {
 }
 
 #[test]
+fn a_gate_request_with_a_malformed_header_is_told_which_and_why() {
+    let api = Api::new();
+    let site = api.site("翠苑一区");
+    let (gate, key) = api.enrolled_gate(site, "东门");
+    let mut headers = signed(
+        gate,
+        &key,
+        "GET",
+        "/v1/gate/time",
+        &[],
+        http::now(),
+        &nonce(),
+    );
+    headers[2].1 = "NOT-A-NONCE".to_owned();
+    let answer = api.call("GET", "/v1/gate/time", &headers, None);
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.code(), "gate_auth_failed");
+    assert_eq!(
+        answer.json()["error"]["message"],
+        "gate request refused: header x-xg-nonce is \"NOT-A-NONCE\": expected 32 lowercase \
+         hexadecimal digits"
+    );
+}
+
+#[test]
 fn a_gate_gets_its_own_sites_bans_in_a_signed_bundle_with_etags() {
     let api = Api::new();
     api.platform("美团");
