@@ -1,12 +1,18 @@
-//! The issuer's API over real HTTP on loopback: every authorization boundary is tried and
-//! refused, and every route answers.
+//! The issuer's API, called through its router: every authorization boundary is tried and
+//! refused, and every route answers. Requests go to the router directly (`oneshot`, no
+//! socket); only a test about what a real connection carries serves on loopback.
 
 // Test code: a failed expectation should stop the test where it happened.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::HeaderMap;
 use serde_json::{Value, json};
+use tower::ServiceExt;
 use uuid::Uuid;
 use xiaoge_issuer::http::{self, Background, ROUTES};
 use xiaoge_issuer::model::{Actor, HelpCategory, NewHelpRequest, SiteInput, SiteKind};
@@ -19,18 +25,36 @@ use xiaoge_pass::{
     KeyPair, RiderId, RiderStatus, SiteBundle, SiteId, StatusBits, StatusList, TrustList, UnixTime,
 };
 
-/// A real issuer on an ephemeral loopback port.
+/// The `Host` a direct request names, as a browser would name the server it reached.
+const HOST: &str = "issuer.test";
+/// The peer a direct request comes from, as the accept loop would record it.
+const PEER: ([u8; 4], u16) = ([127, 0, 0, 1], 40_000);
+
+/// An issuer in a temporary directory, and the way its requests reach it.
 struct Api {
     _dir: tempfile::TempDir,
     issuer: Arc<Issuer>,
-    server: Background,
-    agent: ureq::Agent,
+    transport: Transport,
+}
+
+/// How requests reach the issuer.
+enum Transport {
+    /// The router called in-process on a runtime of the test's own.
+    Direct {
+        router: axum::Router,
+        runtime: tokio::runtime::Runtime,
+    },
+    /// A real server on an ephemeral loopback port.
+    Socket {
+        server: Background,
+        agent: ureq::Agent,
+    },
 }
 
 /// An answer: status, headers and body.
 struct Answer {
     status: u16,
-    headers: ureq::http::HeaderMap,
+    headers: HeaderMap,
     body: Vec<u8>,
 }
 
@@ -48,16 +72,24 @@ impl Answer {
 }
 
 impl Api {
+    /// An issuer whose router is called directly.
     fn new() -> Self {
-        let dir = tempfile::tempdir().unwrap();
-        let issuer = Arc::new(
-            Issuer::init(
-                &dir.path().join("issuer"),
-                &InitOptions::default(),
-                http::now(),
-            )
-            .unwrap(),
-        );
+        let (dir, issuer) = Self::issuer();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let router = http::router(Arc::clone(&issuer));
+        Self {
+            _dir: dir,
+            issuer,
+            transport: Transport::Direct { router, runtime },
+        }
+    }
+
+    /// An issuer served on loopback, for what only a real connection shows.
+    fn served() -> Self {
+        let (dir, issuer) = Self::issuer();
         let server = Background::start(&issuer, "127.0.0.1:0".parse().unwrap(), 2).unwrap();
         // Redirects are what the pages answer; the tests look at them, not past them.
         let agent = ureq::Agent::config_builder()
@@ -68,8 +100,28 @@ impl Api {
         Self {
             _dir: dir,
             issuer,
-            server,
-            agent,
+            transport: Transport::Socket { server, agent },
+        }
+    }
+
+    fn issuer() -> (tempfile::TempDir, Arc<Issuer>) {
+        let dir = tempfile::tempdir().unwrap();
+        let issuer = Arc::new(
+            Issuer::init(
+                &dir.path().join("issuer"),
+                &InitOptions::default(),
+                http::now(),
+            )
+            .unwrap(),
+        );
+        (dir, issuer)
+    }
+
+    /// The host requests are addressed to, as their `Host` header names it.
+    fn host(&self) -> String {
+        match &self.transport {
+            Transport::Direct { .. } => HOST.to_owned(),
+            Transport::Socket { server, .. } => server.addr().to_string(),
         }
     }
 
@@ -80,26 +132,67 @@ impl Api {
         headers: &[(&str, String)],
         body: Option<Value>,
     ) -> Answer {
-        let mut request = ureq::http::Request::builder()
-            .method(method)
-            .uri(format!("{}{path}", self.server.url()));
-        for (name, value) in headers {
-            request = request.header(*name, value);
+        match body {
+            Some(body) => {
+                let mut all = headers.to_vec();
+                all.push(("content-type", "application/json".to_owned()));
+                self.send(method, path, &all, serde_json::to_vec(&body).unwrap())
+            }
+            None => self.send(method, path, headers, Vec::new()),
         }
-        let response = match body {
-            Some(body) => self.agent.run(
+    }
+
+    /// Sends one request with `body` (none when empty) and reads the whole answer.
+    fn send(&self, method: &str, path: &str, headers: &[(&str, String)], body: Vec<u8>) -> Answer {
+        match &self.transport {
+            Transport::Direct { router, runtime } => {
+                let mut request = axum::http::Request::builder().method(method).uri(path);
+                if !headers
+                    .iter()
+                    .any(|(name, _)| name.eq_ignore_ascii_case("host"))
+                {
+                    request = request.header("host", HOST);
+                }
+                for (name, value) in headers {
+                    request = request.header(*name, value);
+                }
+                let mut request = request.body(Body::from(body)).unwrap();
                 request
-                    .header("content-type", "application/json")
-                    .body(serde_json::to_vec(&body).unwrap())
-                    .unwrap(),
-            ),
-            None => self.agent.run(request.body(()).unwrap()),
-        };
-        let mut response = response.unwrap();
-        Answer {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: response.body_mut().read_to_vec().unwrap(),
+                    .extensions_mut()
+                    .insert(ConnectInfo(SocketAddr::from(PEER)));
+                runtime.block_on(async {
+                    let response = router.clone().oneshot(request).await.unwrap();
+                    let status = response.status().as_u16();
+                    let headers = response.headers().clone();
+                    let body = axum::body::to_bytes(response.into_body(), usize::MAX)
+                        .await
+                        .unwrap();
+                    Answer {
+                        status,
+                        headers,
+                        body: body.to_vec(),
+                    }
+                })
+            }
+            Transport::Socket { server, agent } => {
+                let mut request = ureq::http::Request::builder()
+                    .method(method)
+                    .uri(format!("{}{path}", server.url()));
+                for (name, value) in headers {
+                    request = request.header(*name, value);
+                }
+                let response = if body.is_empty() {
+                    agent.run(request.body(()).unwrap())
+                } else {
+                    agent.run(request.body(body).unwrap())
+                };
+                let mut response = response.unwrap();
+                Answer {
+                    status: response.status().as_u16(),
+                    headers: response.headers().clone(),
+                    body: response.body_mut().read_to_vec().unwrap(),
+                }
+            }
         }
     }
 
@@ -560,6 +653,31 @@ fn a_gate_cannot_act_as_another_nor_replay_a_request() {
 }
 
 #[test]
+fn a_gate_request_with_a_malformed_header_is_told_which_and_why() {
+    let api = Api::new();
+    let site = api.site("翠苑一区");
+    let (gate, key) = api.enrolled_gate(site, "东门");
+    let mut headers = signed(
+        gate,
+        &key,
+        "GET",
+        "/v1/gate/time",
+        &[],
+        http::now(),
+        &nonce(),
+    );
+    headers[2].1 = "NOT-A-NONCE".to_owned();
+    let answer = api.call("GET", "/v1/gate/time", &headers, None);
+    assert_eq!(answer.status, 401);
+    assert_eq!(answer.code(), "gate_auth_failed");
+    assert_eq!(
+        answer.json()["error"]["message"],
+        "gate request refused: header x-xg-nonce is \"NOT-A-NONCE\": expected 32 lowercase \
+         hexadecimal digits"
+    );
+}
+
+#[test]
 fn a_gate_gets_its_own_sites_bans_in_a_signed_bundle_with_etags() {
     let api = Api::new();
     api.platform("美团");
@@ -757,21 +875,7 @@ impl Api {
             "content-type",
             "application/x-www-form-urlencoded".to_owned(),
         ));
-        let mut request = ureq::http::Request::builder()
-            .method("POST")
-            .uri(format!("{}{path}", self.server.url()));
-        for (name, value) in &all {
-            request = request.header(*name, value);
-        }
-        let mut response = self
-            .agent
-            .run(request.body(body.as_bytes().to_vec()).unwrap())
-            .unwrap();
-        Answer {
-            status: response.status().as_u16(),
-            headers: response.headers().clone(),
-            body: response.body_mut().read_to_vec().unwrap(),
-        }
+        self.send("POST", path, &all, body.as_bytes().to_vec())
     }
 }
 
@@ -2053,7 +2157,7 @@ fn a_roster_name_with_a_star_is_masked_and_format_characters_are_refused_by_row(
 fn pages_refuse_forms_from_other_sites_and_forbid_framing_and_foreign_scripts() {
     let api = Api::new();
     let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
-    let host = api.server.url().trim_start_matches("http://").to_owned();
+    let host = api.host();
     let forged = api.form(
         "/admin/login",
         &[("origin", "https://evil.example".to_owned())],
@@ -2103,7 +2207,9 @@ fn pages_refuse_forms_from_other_sites_and_forbid_framing_and_foreign_scripts() 
 
 #[test]
 fn an_address_guessing_secrets_is_throttled_and_seen_in_the_audit_log() {
-    let api = Api::new();
+    // Over a socket: the address counted must be the one the accept loop saw, not one a test
+    // put into the request.
+    let api = Api::served();
     let admin = api.issuer.add_admin_token("ops", http::now()).unwrap();
     let platform_key = api.platform("美团");
     // Half through the API, half through the dashboard's login form: one count.

@@ -45,6 +45,153 @@ pub fn nonce_well_formed(nonce: &str) -> bool {
             .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
+/// The four signature headers of a gate request, read into what they mean.
+///
+/// [`GateAuthHeaders::parse`] is the one reader of these headers, so that every route of the
+/// issuer refuses the same malformed values with the same words.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateAuthHeaders {
+    /// The gate id ([`GATE_HEADER`]).
+    pub gate: u64,
+    /// The request time in seconds since 1970 ([`TIME_HEADER`]).
+    pub time: i64,
+    /// The request's nonce ([`NONCE_HEADER`]).
+    pub nonce: Nonce,
+    /// The Ed25519 signature over [`signing_input`] ([`SIGNATURE_HEADER`]).
+    pub signature: [u8; 64],
+}
+
+/// A request nonce: 32 lowercase hexadecimal digits, the form [`nonce_well_formed`] checks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Nonce(String);
+
+/// A signature header that could not be read.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GateAuthError {
+    /// The header is absent.
+    #[error("header {header} is missing")]
+    Missing {
+        /// The header's name.
+        header: &'static str,
+    },
+    /// The header is present but its value is not of the form the format requires.
+    #[error("header {header} is {value:?}: expected {expected}")]
+    Malformed {
+        /// The header's name.
+        header: &'static str,
+        /// The value received, cut to its first 80 characters.
+        value: String,
+        /// What the format requires.
+        expected: &'static str,
+    },
+}
+
+// What each header must hold, in the words of the errors.
+const GATE_FORM: &str = "a gate id in decimal digits";
+const TIME_FORM: &str = "whole seconds since 1970 in decimal digits";
+const NONCE_FORM: &str = "32 lowercase hexadecimal digits";
+const SIGNATURE_FORM: &str = "an Ed25519 signature in 128 hexadecimal digits";
+
+/// How much of a malformed value an error repeats: enough to recognise it, while a header
+/// of kilobytes does not make an answer or a log line of kilobytes.
+const SHOWN_VALUE_CHARS: usize = 80;
+
+impl Nonce {
+    /// Reads a nonce, refusing anything but 32 lowercase hexadecimal digits.
+    pub fn parse(text: &str) -> Result<Self, GateAuthError> {
+        if nonce_well_formed(text) {
+            Ok(Self(text.to_owned()))
+        } else {
+            Err(malformed(NONCE_HEADER, text.as_bytes(), NONCE_FORM))
+        }
+    }
+
+    /// The nonce's 32 digits.
+    #[must_use]
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Nonce {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl GateAuthHeaders {
+    /// Reads the four headers, each looked up by name through `header` as the raw bytes of
+    /// its value; the first one absent or malformed is named in the error.
+    pub fn parse<'a>(
+        header: impl Fn(&'static str) -> Option<&'a [u8]>,
+    ) -> Result<Self, GateAuthError> {
+        let text = |name: &'static str, expected: &'static str| {
+            let bytes = header(name).ok_or(GateAuthError::Missing { header: name })?;
+            std::str::from_utf8(bytes).map_err(|_| malformed(name, bytes, expected))
+        };
+        let gate = text(GATE_HEADER, GATE_FORM)?;
+        let gate = gate
+            .parse()
+            .map_err(|_| malformed(GATE_HEADER, gate.as_bytes(), GATE_FORM))?;
+        let time = text(TIME_HEADER, TIME_FORM)?;
+        let time = time
+            .parse()
+            .map_err(|_| malformed(TIME_HEADER, time.as_bytes(), TIME_FORM))?;
+        let nonce = Nonce::parse(text(NONCE_HEADER, NONCE_FORM)?)?;
+        let signature = text(SIGNATURE_HEADER, SIGNATURE_FORM)?;
+        let signature = decode_signature(signature)
+            .ok_or_else(|| malformed(SIGNATURE_HEADER, signature.as_bytes(), SIGNATURE_FORM))?;
+        Ok(Self {
+            gate,
+            time,
+            nonce,
+            signature,
+        })
+    }
+
+    /// The four headers as a gate sends them, which [`GateAuthHeaders::parse`] reads back.
+    #[must_use]
+    pub fn values(&self) -> [(&'static str, String); 4] {
+        let mut signature = String::with_capacity(128);
+        for b in self.signature {
+            signature.push_str(&format!("{b:02x}"));
+        }
+        [
+            (GATE_HEADER, self.gate.to_string()),
+            (TIME_HEADER, self.time.to_string()),
+            (NONCE_HEADER, self.nonce.to_string()),
+            (SIGNATURE_HEADER, signature),
+        ]
+    }
+}
+
+fn malformed(header: &'static str, value: &[u8], expected: &'static str) -> GateAuthError {
+    GateAuthError::Malformed {
+        header,
+        value: String::from_utf8_lossy(value)
+            .chars()
+            .take(SHOWN_VALUE_CHARS)
+            .collect(),
+        expected,
+    }
+}
+
+/// 64 bytes from 128 hexadecimal digits of either case.
+fn decode_signature(text: &str) -> Option<[u8; 64]> {
+    let digits = text.as_bytes();
+    // `from_str_radix` alone would also take a sign: only digits are the format.
+    if digits.len() != 128 || !digits.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let mut out = [0u8; 64];
+    for (byte, pair) in out.iter_mut().zip(digits.chunks_exact(2)) {
+        let pair = std::str::from_utf8(pair).ok()?;
+        *byte = u8::from_str_radix(pair, 16).ok()?;
+    }
+    Some(out)
+}
+
 /// A one-time enrollment token: `xge1_<secret>_<root fingerprint>`, each 32 hex digits.
 ///
 /// The fingerprint lets a new gate check that the issuer it reached holds the root key the
@@ -105,7 +252,149 @@ pub fn root_fingerprint(root: &crate::keys::VerifyingKey) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
+
+    /// A lookup over `values`, as the issuer's extractor looks up a request's headers.
+    fn lookup<'a>(
+        values: &'a [(&'static str, Vec<u8>)],
+    ) -> impl Fn(&'static str) -> Option<&'a [u8]> {
+        move |name| {
+            values
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| v.as_slice())
+        }
+    }
+
+    fn sent(headers: &GateAuthHeaders) -> Vec<(&'static str, Vec<u8>)> {
+        headers
+            .values()
+            .into_iter()
+            .map(|(n, v)| (n, v.into_bytes()))
+            .collect()
+    }
+
+    fn sample() -> GateAuthHeaders {
+        GateAuthHeaders {
+            gate: 7,
+            time: 1_780_000_000,
+            nonce: Nonce::parse(&"0a".repeat(16)).unwrap(),
+            signature: [0xab; 64],
+        }
+    }
+
+    #[test]
+    fn headers_read_back_what_a_gate_sends() {
+        let headers = sample();
+        let values = sent(&headers);
+        assert_eq!(values[3].1, "ab".repeat(64).into_bytes());
+        assert_eq!(GateAuthHeaders::parse(lookup(&values)), Ok(headers));
+        // Hexadecimal of either case is a signature; a nonce is lowercase only.
+        let mut upper = values.clone();
+        upper[3].1 = "AB".repeat(64).into_bytes();
+        assert_eq!(GateAuthHeaders::parse(lookup(&upper)), Ok(sample()));
+    }
+
+    #[test]
+    fn a_missing_header_is_named() {
+        for skipped in [GATE_HEADER, TIME_HEADER, NONCE_HEADER, SIGNATURE_HEADER] {
+            let mut values = sent(&sample());
+            values.retain(|(n, _)| *n != skipped);
+            let error = GateAuthHeaders::parse(lookup(&values)).unwrap_err();
+            assert_eq!(error, GateAuthError::Missing { header: skipped });
+            assert_eq!(error.to_string(), format!("header {skipped} is missing"));
+        }
+    }
+
+    #[test]
+    fn a_malformed_header_is_named_with_its_value_and_what_was_expected() {
+        let long = "9".repeat(500);
+        for (header, value, expected) in [
+            (GATE_HEADER, "east", GATE_FORM),
+            (GATE_HEADER, "-1", GATE_FORM),
+            (GATE_HEADER, "18446744073709551616", GATE_FORM),
+            (TIME_HEADER, "1.5", TIME_FORM),
+            (TIME_HEADER, "", TIME_FORM),
+            (TIME_HEADER, &long, TIME_FORM),
+            (NONCE_HEADER, &"0A".repeat(16), NONCE_FORM),
+            (NONCE_HEADER, &"0a".repeat(15), NONCE_FORM),
+            (SIGNATURE_HEADER, &"ab".repeat(63), SIGNATURE_FORM),
+            (SIGNATURE_HEADER, &"+f".repeat(64), SIGNATURE_FORM),
+            (SIGNATURE_HEADER, &"zz".repeat(64), SIGNATURE_FORM),
+        ] {
+            let mut values = sent(&sample());
+            for (n, v) in &mut values {
+                if *n == header {
+                    *v = value.as_bytes().to_vec();
+                }
+            }
+            let error = GateAuthHeaders::parse(lookup(&values)).unwrap_err();
+            let shown: String = value.chars().take(80).collect();
+            assert_eq!(
+                error,
+                GateAuthError::Malformed {
+                    header,
+                    value: shown.clone(),
+                    expected
+                },
+                "{header}: {value}"
+            );
+            assert_eq!(
+                error.to_string(),
+                format!("header {header} is {shown:?}: expected {expected}")
+            );
+        }
+    }
+
+    #[test]
+    fn a_value_that_is_not_utf8_is_malformed_not_missing() {
+        let mut values = sent(&sample());
+        values[0].1 = vec![b'7', 0xff];
+        let error = GateAuthHeaders::parse(lookup(&values)).unwrap_err();
+        assert!(
+            matches!(&error, GateAuthError::Malformed { header: GATE_HEADER, value, .. } if value == "7\u{fffd}"),
+            "{error:?}"
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn parsing_any_values_never_panics_and_what_it_reads_is_sent_back_the_same(
+            values in proptest::collection::vec(
+                (
+                    prop::sample::select(vec![GATE_HEADER, TIME_HEADER, NONCE_HEADER, SIGNATURE_HEADER]),
+                    prop_oneof![
+                        proptest::collection::vec(any::<u8>(), 0..200),
+                        "[0-9a-fA-F+-]{0,130}".prop_map(String::into_bytes),
+                    ],
+                ),
+                0..6,
+            )
+        ) {
+            if let Ok(headers) = GateAuthHeaders::parse(lookup(&values)) {
+                prop_assert_eq!(GateAuthHeaders::parse(lookup(&sent(&headers))), Ok(headers));
+            }
+        }
+
+        #[test]
+        fn every_request_a_gate_can_sign_reads_back(
+            gate in any::<u64>(),
+            time in any::<i64>(),
+            nonce in any::<[u8; 16]>(),
+            signature in proptest::collection::vec(any::<u8>(), 64),
+        ) {
+            let nonce: String = nonce.iter().map(|b| format!("{b:02x}")).collect();
+            let headers = GateAuthHeaders {
+                gate,
+                time,
+                nonce: Nonce::parse(&nonce).unwrap(),
+                signature: signature.try_into().unwrap(),
+            };
+            prop_assert_eq!(GateAuthHeaders::parse(lookup(&sent(&headers))), Ok(headers));
+        }
+    }
 
     #[test]
     fn tokens_read_back_and_refuse_other_shapes() {

@@ -6,15 +6,15 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, OriginalUri, Request, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use xiaoge_pass::api::{EnrollRequest, UploadRequest};
-use xiaoge_pass::gate_auth;
+use xiaoge_pass::gate_auth::GateAuthHeaders;
 
 use super::{ApiError, ApiResult, blocking, json, now, parse_json, signed_response};
 use crate::error::IssuerError;
-use crate::service::{BundleFetch, GateRequestAuth, Issuer};
+use crate::service::{BundleFetch, Issuer};
 use crate::store::GateRow;
 
 pub(super) fn routes() -> Router<Arc<Issuer>> {
@@ -33,15 +33,12 @@ async fn enroll(State(issuer): State<Arc<Issuer>>, body: Bytes) -> ApiResult<Res
 }
 
 /// A request signed by a gate: the one extractor of every gate route after enrollment. It
-/// takes what the signature covers before the blocking work; [`SignedRequest::gate`] checks
+/// reads what the signature covers before the blocking work; [`SignedRequest::gate`] checks
 /// it there.
 struct SignedRequest {
     method: Method,
     path: String,
-    gate: String,
-    time: String,
-    nonce: String,
-    signature: String,
+    auth: GateAuthHeaders,
     headers: HeaderMap,
     body: Bytes,
 }
@@ -57,56 +54,34 @@ impl FromRequest<Arc<Issuer>> for SignedRequest {
             .get::<OriginalUri>()
             .map_or_else(|| request.uri().clone(), |original| original.0.clone());
         let headers = request.headers().clone();
+        // The body first: an oversized upload is answered 413 whatever its headers say.
         let body = Bytes::from_request(request, issuer)
             .await
             .map_err(IntoResponse::into_response)?;
-        Self::new(method, &uri, headers, body).map_err(IntoResponse::into_response)
-    }
-}
-
-impl SignedRequest {
-    fn new(
-        method: Method,
-        uri: &axum::http::Uri,
-        headers: HeaderMap,
-        body: Bytes,
-    ) -> ApiResult<Self> {
-        let header_text = |name: &str| {
-            headers
-                .get(name)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned)
-                .ok_or_else(|| {
-                    ApiError::new(
-                        StatusCode::UNAUTHORIZED,
-                        "gate_auth_failed",
-                        format!("gate request refused: header {name} is missing"),
-                    )
-                })
-        };
+        let auth = GateAuthHeaders::parse(|name| headers.get(name).map(HeaderValue::as_bytes))
+            .map_err(|e| ApiError::from(IssuerError::GateAuth(e.to_string())).into_response())?;
         Ok(Self {
             method,
             path: uri
                 .path_and_query()
                 .map_or_else(|| uri.path().to_owned(), |p| p.as_str().to_owned()),
-            gate: header_text(gate_auth::GATE_HEADER)?,
-            time: header_text(gate_auth::TIME_HEADER)?,
-            nonce: header_text(gate_auth::NONCE_HEADER)?,
-            signature: header_text(gate_auth::SIGNATURE_HEADER)?,
+            auth,
             headers,
             body,
         })
     }
+}
 
+impl SignedRequest {
     /// Authenticates the request; runs on the blocking pool.
     fn gate(&self, issuer: &Issuer) -> Result<GateRow, IssuerError> {
-        let auth = GateRequestAuth {
-            gate: &self.gate,
-            time: &self.time,
-            nonce: &self.nonce,
-            signature: &self.signature,
-        };
-        issuer.authenticate_gate(self.method.as_str(), &self.path, auth, &self.body, now())
+        issuer.authenticate_gate(
+            self.method.as_str(),
+            &self.path,
+            &self.auth,
+            &self.body,
+            now(),
+        )
     }
 }
 
@@ -156,7 +131,7 @@ async fn time_token(
     let token = blocking(&issuer, move |i| {
         request.gate(i)?;
         // The request's own nonce is echoed: the gate knows the answer is to this request.
-        i.time_token(&request.nonce, now())
+        i.time_token(request.auth.nonce.as_str(), now())
     })
     .await?;
     Ok((

@@ -37,7 +37,7 @@ pub use entries::{DayFigures, Stats, Targets};
 pub use guesses::{GUESS_WINDOW, Secret};
 pub use help::{ADMIN_SESSION_TTL, Dashboard, HELP_NOTE_MAX};
 pub use keys::{DEFAULT_ANNOUNCE_DAYS, KeyStatus};
-pub use sites::{BundleFetch, GateRequestAuth};
+pub use sites::BundleFetch;
 
 use crate::error::{IssuerError, Result};
 use crate::keyfile;

@@ -3,7 +3,7 @@
 
 use sha2::{Digest, Sha256};
 use xiaoge_pass::api::{EnrollRequest, EnrollResponse};
-use xiaoge_pass::gate_auth::{self, EnrollmentToken};
+use xiaoge_pass::gate_auth::{self, EnrollmentToken, GateAuthHeaders};
 use xiaoge_pass::keys::{public_key_from_bytes, signature_valid};
 use xiaoge_pass::{RiderId, SiteBundle, SiteId, UnixTime};
 
@@ -20,19 +20,6 @@ pub const MAX_BUILDINGS: usize = 500;
 pub const MAX_PARKING_SPOTS: usize = 200;
 /// Positions further than this from the main gate, in metres, are typos.
 const MAX_DISTANCE: f64 = 10_000.0;
-
-/// The headers that authenticate a gate request, as received.
-#[derive(Clone, Copy, Debug)]
-pub struct GateRequestAuth<'a> {
-    /// `x-xg-gate`.
-    pub gate: &'a str,
-    /// `x-xg-time`.
-    pub time: &'a str,
-    /// `x-xg-nonce`.
-    pub nonce: &'a str,
-    /// `x-xg-signature`.
-    pub signature: &'a str,
-}
 
 /// A site bundle as fetched: unchanged since the ETag the gate holds, or signed afresh.
 #[derive(Debug)]
@@ -286,30 +273,22 @@ impl Issuer {
         &self,
         method: &str,
         path_and_query: &str,
-        auth: GateRequestAuth<'_>,
+        auth: &GateAuthHeaders,
         body: &[u8],
         now: UnixTime,
     ) -> Result<GateRow> {
         let refuse = IssuerError::GateAuth;
-        let gate_id: u64 = auth
-            .gate
-            .parse()
-            .map_err(|_| refuse(format!("gate id {:?} is not a number", auth.gate)))?;
-        let time: i64 = auth
-            .time
-            .parse()
-            .map_err(|_| refuse(format!("time {:?} is not whole seconds", auth.time)))?;
+        let GateAuthHeaders {
+            gate: gate_id,
+            time,
+            ref nonce,
+            ref signature,
+        } = *auth;
         let off = now.since(UnixTime(time));
         if off.abs() > gate_auth::MAX_REQUEST_AGE {
             return Err(refuse(format!(
                 "request time {time} is {off} s from the issuer's clock {now}; at most {} s is accepted",
                 gate_auth::MAX_REQUEST_AGE
-            )));
-        }
-        if !gate_auth::nonce_well_formed(auth.nonce) {
-            return Err(refuse(format!(
-                "nonce {:?} is not 32 lowercase hex digits",
-                auth.nonce
             )));
         }
         let gate = self
@@ -329,16 +308,15 @@ impl Issuer {
             .as_deref()
             .and_then(|k| public_key_from_bytes(k).ok())
             .ok_or_else(|| refuse(format!("gate {gate_id} is not enrolled")))?;
-        let signature = hex::decode(auth.signature).unwrap_or_default();
-        let input = gate_auth::signing_input(method, path_and_query, time, auth.nonce, body);
-        if !signature_valid(&public, &input, &signature) {
+        let input = gate_auth::signing_input(method, path_and_query, time, nonce.as_str(), body);
+        if !signature_valid(&public, &input, signature) {
             // The tablet a replacement took over from: refused as revoked, so it says so.
             let old_key = gate
                 .revoked_key
                 .as_deref()
                 .and_then(|k| public_key_from_bytes(k).ok());
             if let (Some(old), Some(at)) = (old_key, gate.revoked_at)
-                && signature_valid(&old, &input, &signature)
+                && signature_valid(&old, &input, signature)
             {
                 return Err(IssuerError::GateRevoked {
                     gate: gate_id,
@@ -349,10 +327,9 @@ impl Issuer {
                 "signature does not verify with gate {gate_id}'s key"
             )));
         }
-        if !self.store.remember_nonce(gate_id, auth.nonce, now)? {
+        if !self.store.remember_nonce(gate_id, nonce.as_str(), now)? {
             return Err(refuse(format!(
-                "nonce {} was already used: a replayed request",
-                auth.nonce
+                "nonce {nonce} was already used: a replayed request"
             )));
         }
         self.store
