@@ -107,6 +107,12 @@ impl Nonce {
         }
     }
 
+    /// The nonce of 16 random bytes, as the gate makes one for each request.
+    #[must_use]
+    pub fn from_bytes(bytes: [u8; 16]) -> Self {
+        Self(lower_hex(&bytes))
+    }
+
     /// The nonce's 32 digits.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -153,17 +159,24 @@ impl GateAuthHeaders {
     /// The four headers as a gate sends them, which [`GateAuthHeaders::parse`] reads back.
     #[must_use]
     pub fn values(&self) -> [(&'static str, String); 4] {
-        let mut signature = String::with_capacity(128);
-        for b in self.signature {
-            signature.push_str(&format!("{b:02x}"));
-        }
         [
             (GATE_HEADER, self.gate.to_string()),
             (TIME_HEADER, self.time.to_string()),
             (NONCE_HEADER, self.nonce.to_string()),
-            (SIGNATURE_HEADER, signature),
+            (SIGNATURE_HEADER, lower_hex(&self.signature)),
         ]
     }
+}
+
+/// Bytes as lowercase hexadecimal digits, the form of the nonce and signature headers.
+fn lower_hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        // Writing to a String cannot fail.
+        let _ = write!(out, "{b:02x}");
+    }
+    out
 }
 
 fn malformed(header: &'static str, value: &[u8], expected: &'static str) -> GateAuthError {

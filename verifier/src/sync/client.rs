@@ -7,7 +7,7 @@ use std::time::Duration;
 use serde::Serialize;
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig, TlsProvider};
 use xiaoge_pass::api::ErrorBody;
-use xiaoge_pass::gate_auth;
+use xiaoge_pass::gate_auth::{self, GateAuthHeaders, Nonce};
 use xiaoge_pass::time_token::NONCE_LEN;
 use xiaoge_pass::{KeyPair, UnixTime};
 
@@ -169,14 +169,15 @@ impl Client {
         nonce: [u8; NONCE_LEN],
     ) -> [(&'static str, String); 4] {
         let Signer { gate, key, now } = *signer;
-        let nonce = hex::encode(nonce);
-        let input = gate_auth::signing_input(method, path, now.0, &nonce, body);
-        [
-            (gate_auth::GATE_HEADER, gate.to_string()),
-            (gate_auth::TIME_HEADER, now.0.to_string()),
-            (gate_auth::NONCE_HEADER, nonce),
-            (gate_auth::SIGNATURE_HEADER, hex::encode(key.sign(&input))),
-        ]
+        let nonce = Nonce::from_bytes(nonce);
+        let input = gate_auth::signing_input(method, path, now.0, nonce.as_str(), body);
+        GateAuthHeaders {
+            gate,
+            time: now.0,
+            nonce,
+            signature: key.sign(&input),
+        }
+        .values()
     }
 
     pub(super) fn signed_post<T: Serialize>(
