@@ -8,7 +8,7 @@
 #[path = "../tests/support/photos.rs"]
 mod photo_set;
 
-use xiaoge_gate::decode::{self, CHAIN, timed};
+use xiaoge_gate::decode::{self, CANDIDATES, timed};
 
 fn median(mut ms: Vec<f64>) -> f64 {
     ms.sort_by(f64::total_cmp);
@@ -19,17 +19,17 @@ fn main() {
     let photos = photo_set::photos();
     println!("{} photos", photos.len());
     let mut read_by: Vec<Vec<bool>> = Vec::new();
-    for attempt in CHAIN {
+    for attempt in CANDIDATES {
         let mut ok = Vec::new();
         let mut times = Vec::new();
         for (_, expected, image) in &photos {
             let (text, ms) = timed(|| attempt.run(image));
-            ok.push(text.as_deref() == Some(expected.as_str()));
+            ok.push(text.is_some_and(|r| &r.text == expected));
             times.push(ms);
         }
         println!(
-            "{:<16} {:>3}/{}  median {:.2} ms",
-            attempt.name(),
+            "{:<24} {:>3}/{}  median {:.2} ms",
+            attempt.to_string(),
             ok.iter().filter(|&&b| b).count(),
             photos.len(),
             median(times)
@@ -54,7 +54,7 @@ fn main() {
         times.push(ms);
         if let Some(d) = decoded.filter(|d| &d.text == expected) {
             ok += 1;
-            *by_attempt.entry(d.attempt.name()).or_insert(0) += 1;
+            *by_attempt.entry(d.attempt.to_string()).or_insert(0) += 1;
         }
     }
     println!(

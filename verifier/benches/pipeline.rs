@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use xiaoge_gate::clock;
-use xiaoge_gate::decode::{Attempt, timed};
+use xiaoge_gate::decode::{Attempt, Detector, Look, timed};
 use xiaoge_gate::frames::{FrameSource, Shot, Synthetic};
 use xiaoge_gate::scanner::{ScanEvent, Scanner};
 use xiaoge_gate::sync::{self, DEFAULT_TIMEOUT};
@@ -152,7 +152,11 @@ fn main() {
     );
 
     // The same kind of frames through one decoder at a time.
-    for attempt in [Attempt::Rxing, Attempt::Rqrr] {
+    let rqrr = Attempt {
+        detector: Detector::Rqrr,
+        look: Look::AsIs,
+    };
+    for attempt in [xiaoge_gate::decode::CHAIN[0], rqrr] {
         let mut ms = Vec::new();
         let mut ok = 0;
         for image in &kept {
@@ -162,7 +166,7 @@ fn main() {
         }
         println!(
             "  {:<8} alone: {ok} of {} frames read, median {:.2} ms",
-            attempt.name(),
+            attempt.to_string(),
             kept.len(),
             median(ms)
         );

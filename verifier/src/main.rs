@@ -687,7 +687,7 @@ fn decode_files(files: &[PathBuf], json: bool) -> Result<ExitCode> {
             let line = json!({
                 "file": file.display().to_string(),
                 "text": decoded.as_ref().map(|d| d.text.clone()),
-                "attempt": decoded.as_ref().map(|d| d.attempt.name()),
+                "attempt": decoded.as_ref().map(|d| d.attempt.to_string()),
                 "ms": (ms * 1000.0).round() / 1000.0,
             });
             writeln!(out, "{line}")?;

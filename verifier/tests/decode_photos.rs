@@ -21,7 +21,7 @@ fn the_pipeline_reads_at_least_105_of_the_110_real_photos_and_never_misreads() {
                 expected,
                 "{} misread by {}",
                 path.display(),
-                d.attempt.name()
+                d.attempt
             );
             read += 1;
         }
