@@ -17,7 +17,7 @@ use xiaoge_gate::decode::{Attempt, Detector, Look, timed};
 use xiaoge_gate::frames::{FrameSource, Shot, Synthetic};
 use xiaoge_gate::scanner::{ScanEvent, Scanner};
 use xiaoge_gate::sync::{self, DEFAULT_TIMEOUT};
-use xiaoge_gate::synthetic::FrameStyle;
+use xiaoge_gate::synthetic::ConditionMix;
 use xiaoge_issuer::http::{self, Background};
 use xiaoge_issuer::model::{SiteInput, SiteKind};
 use xiaoge_issuer::{InitOptions, Issuer};
@@ -82,7 +82,7 @@ fn main() {
     };
 
     // The pipeline as the kiosk runs it, frame after frame.
-    let mut source = Synthetic::new(shots.clone(), FrameStyle::default());
+    let mut source = Synthetic::new(shots.clone(), ConditionMix::demo(1));
     let mut scanner = Scanner::default();
     let (mut frames, mut read, mut verdicts, mut allowed) = (0usize, 0usize, 0usize, 0usize);
     let (mut decode_ms, mut to_verdict_ms, mut decode_verify_ms) =

@@ -22,7 +22,7 @@ use xiaoge_gate::scanner::{ScanEvent, Scanner};
 use xiaoge_gate::settings::Settings;
 use xiaoge_gate::sync::DEFAULT_TIMEOUT;
 use xiaoge_gate::sync::Schedule;
-use xiaoge_gate::synthetic::FrameStyle;
+use xiaoge_gate::synthetic::ConditionMix;
 use xiaoge_gate::{Gate, clock, sync};
 use xiaoge_issuer::model::{SiteInput, SiteKind};
 use xiaoge_issuer::paging::PageRequest;
@@ -82,15 +82,11 @@ struct Scan {
 /// Scans a code the way the camera pipeline does: synthetic frames of a phone held slightly
 /// differently each time, through the scanner, until a verdict comes out.
 fn scan(gate: &mut Gate, text: &str, seed: u64) -> Result<Scan> {
-    let style = FrameStyle {
-        seed: seed * 1000,
-        ..FrameStyle::default()
-    };
     let shot = Shot {
         text: Some(text.to_owned()),
         frames: FRAMES_PER_CODE,
     };
-    let mut source = Synthetic::new(vec![shot], style);
+    let mut source = Synthetic::new(vec![shot], ConditionMix::demo(seed));
     let mut scanner = Scanner::default();
     let mut frames = 0;
     while let Some(frame) = source.next_frame()? {
@@ -534,7 +530,7 @@ pub fn kiosk(options: DemoOptions) -> Result<()> {
 /// verdict: one round, or `frames` frames.
 fn headless(world: &DemoWorld, feed: Refill, lang: Lang, frames: u64) -> Result<()> {
     let mut gate = Gate::open(&world.state)?;
-    let mut source = Synthetic::endless(FrameStyle::default(), feed);
+    let mut source = Synthetic::endless(ConditionMix::demo(1), feed);
     let mut scanner = Scanner::default();
     let mut kiosk = Kiosk::new(lang, Settings::of(&gate).pin_hash()?, None);
     let start = Instant::now();

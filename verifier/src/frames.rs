@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use image::GrayImage;
 use thiserror::Error;
 
-use crate::synthetic::{FrameStyle, camera_frame, empty_frame};
+use crate::synthetic::{self, Condition, ConditionMix, QrModules, ShotParams};
 
 /// One greyscale frame and what to call it in output.
 #[derive(Clone, Debug)]
@@ -204,14 +204,34 @@ pub struct Shot {
 /// More shots for a synthetic stream that has played all it had.
 pub type Refill = Box<dyn FnMut() -> Vec<Shot> + Send>;
 
-/// Synthetic camera frames: each shot's code on a tilted, soft, noisy phone screen in a dim
-/// 1280×720 scene, the phone moving a little from frame to frame.
+/// Frames a rider holds the phone still for before moving it: the pose is drawn again this
+/// often, the sensor noise every frame.
+const POSE_FRAMES: u32 = 5;
+
+/// Synthetic camera frames from the camera simulator ([`synthetic`]): each shot's code on the
+/// rider's phone in a condition drawn from the conditions, the rider re-posing the phone every
+/// few frames; shots without a code show a scene with no code.
 pub struct Synthetic {
     shots: VecDeque<Shot>,
-    current: Option<(Option<GrayImage>, u32)>,
+    current: Option<Filming>,
+    shot_no: u64,
     frame_no: u64,
-    style: FrameStyle,
+    conditions: ConditionMix,
     refill: Option<Refill>,
+}
+
+/// The shot being filmed.
+struct Filming {
+    code: Option<QrModules>,
+    condition: Condition,
+    /// Frames filmed so far and frames left.
+    done: u32,
+    left: u32,
+    /// The seed of the shot's poses.
+    seed: u64,
+    params: ShotParams,
+    /// The last frame of a shot without a code, shown again until the next pose.
+    still: Option<GrayImage>,
 }
 
 impl std::fmt::Debug for Synthetic {
@@ -224,24 +244,25 @@ impl std::fmt::Debug for Synthetic {
 }
 
 impl Synthetic {
-    /// A stream playing `shots` in order.
+    /// A stream playing `shots` in order, each in the condition `conditions` gives it.
     #[must_use]
-    pub fn new(shots: Vec<Shot>, style: FrameStyle) -> Self {
+    pub fn new(shots: Vec<Shot>, conditions: ConditionMix) -> Self {
         Self {
             shots: shots.into(),
             current: None,
+            shot_no: 0,
             frame_no: 0,
-            style,
+            conditions,
             refill: None,
         }
     }
 
     /// A stream that asks `refill` for more shots whenever it runs out: it never ends.
     #[must_use]
-    pub fn endless(style: FrameStyle, refill: Refill) -> Self {
+    pub fn endless(conditions: ConditionMix, refill: Refill) -> Self {
         Self {
             refill: Some(refill),
-            ..Self::new(Vec::new(), style)
+            ..Self::new(Vec::new(), conditions)
         }
     }
 
@@ -258,24 +279,37 @@ impl FrameSource for Synthetic {
 
     fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
         loop {
-            if let Some((qr, left)) = self.current.as_mut()
-                && *left > 0
+            if let Some(shot) = self.current.as_mut()
+                && shot.left > 0
             {
-                *left -= 1;
+                let new_pose = shot.done % POSE_FRAMES == 0;
+                if shot.done > 0 && new_pose {
+                    let pose = u64::from(shot.done / POSE_FRAMES);
+                    shot.params = shot.condition.sample(synthetic::mix(shot.seed, pose));
+                }
+                let image = match (&shot.code, &shot.still) {
+                    // A scene with no code is rendered once a pose and shown for all of its
+                    // frames: the gaps between riders are most of a stream's frames, and
+                    // nothing in them is to be read.
+                    (None, Some(still)) if !new_pose => still.clone(),
+                    (code, _) => {
+                        let mut params = shot.params.clone();
+                        // A hand is never quite still: a little roll and fresh grain a frame.
+                        params.roll += (shot.done % POSE_FRAMES) as f32 * 0.4;
+                        params.noise_seed = synthetic::mix(params.noise_seed, u64::from(shot.done));
+                        let image = synthetic::render(code.as_ref(), &params);
+                        if code.is_none() {
+                            shot.still = Some(image.clone());
+                        }
+                        image
+                    }
+                };
+                shot.done += 1;
+                shot.left -= 1;
                 self.frame_no += 1;
-                let wobble = (self.frame_no % 11) as f32 - 5.0;
-                let style = FrameStyle {
-                    seed: self.style.seed.wrapping_add(self.frame_no),
-                    angle_degrees: self.style.angle_degrees + wobble * 0.6,
-                    ..self.style
-                };
-                let image = match qr {
-                    Some(qr) => camera_frame(qr, xiaoge_pass::qr_image::MODULE_PIXELS, &style),
-                    None => empty_frame(&style),
-                };
                 return Ok(Some(Frame {
                     image,
-                    label: format!("frame {}", self.frame_no),
+                    label: format!("frame {} ({})", self.frame_no, shot.condition),
                 }));
             }
             if self.shots.is_empty()
@@ -286,15 +320,24 @@ impl FrameSource for Synthetic {
             let Some(shot) = self.shots.pop_front() else {
                 return Ok(None);
             };
-            let qr = match &shot.text {
-                Some(text) => Some(
-                    xiaoge_pass::qr_image::render(text)
-                        .map_err(|e| SourceError::Camera(e.to_string()))?
-                        .image,
+            self.shot_no += 1;
+            let (code, condition) = match &shot.text {
+                Some(text) => (
+                    Some(QrModules::of_text(text).map_err(|e| SourceError::Camera(e.to_string()))?),
+                    self.conditions.condition(self.shot_no),
                 ),
-                None => None,
+                None => (None, Condition::NoCode),
             };
-            self.current = Some((qr, shot.frames));
+            let seed = synthetic::mix(self.conditions.seed(), self.shot_no);
+            self.current = Some(Filming {
+                code,
+                condition,
+                done: 0,
+                left: shot.frames,
+                seed,
+                params: condition.sample(synthetic::mix(seed, 0)),
+                still: None,
+            });
         }
     }
 }

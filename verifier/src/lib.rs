@@ -2,8 +2,8 @@
 //! attempt in its own SQLite database, and syncs with the issuer when it can.
 //!
 //! [`gate::Gate`] wraps the pure `xiaoge_pass::verify` with the local store; [`decode`]
-//! reads QR codes out of images; [`sync`] talks to the issuer; [`synthetic`] draws
-//! camera-like frames for the demo, tests and benchmarks.
+//! reads QR codes out of images; [`sync`] talks to the issuer; [`synthetic`] simulates
+//! a gate camera photographing a rider's phone, for the demo, tests and benchmarks.
 
 #![forbid(unsafe_code)]
 

@@ -14,7 +14,7 @@ use crate::error::{GateError, Result};
 use crate::frames::{FrameSource, Refill, Synthetic};
 use crate::gate::Gate;
 use crate::scanner::{ScanEvent, ScanTiming, Scanner};
-use crate::synthetic::FrameStyle;
+use crate::synthetic::ConditionMix;
 
 use super::model::CameraChoice;
 
@@ -74,7 +74,7 @@ fn preview_of(frame: &GrayImage) -> ColorImage {
 fn open_source(choice: SourceChoice) -> Box<dyn FrameSource> {
     match choice {
         SourceChoice::Synthetic(refill) => {
-            Box::new(Synthetic::endless(FrameStyle::default(), refill))
+            Box::new(Synthetic::endless(ConditionMix::demo(1), refill))
         }
         #[cfg(feature = "camera")]
         SourceChoice::Camera(index) => Box::new(crate::frames::Camera::new(index)),
