@@ -18,8 +18,10 @@ use frame_set::Frame;
 use image::GrayImage;
 use image::imageops::{self, FilterType};
 use xiaoge_gate::decode::{
-    self, Attempt, CANDIDATES, CHAIN, FrameDecoder, PREVIOUS_CHAIN, decode_with, timed,
+    self, Attempt, CANDIDATES, CHAIN, Decoded, FrameDecoder, PREVIOUS_CHAIN, decode_with, timed,
 };
+use xiaoge_gate::frames::{FrameSource, Shot, Synthetic};
+use xiaoge_gate::synthetic::{Condition, ConditionMix};
 
 fn median(ms: &[f64]) -> f64 {
     percentile(ms, 0.5)
@@ -86,7 +88,10 @@ fn print_header(buckets: &[String]) {
     for b in buckets {
         print!(" {:>7}", b.chars().take(7).collect::<String>());
     }
-    println!("  {:>9} {:>5} {:>9} {:>9}", "all", "false", "ms code", "ms none");
+    println!(
+        "  {:>9} {:>5} {:>9} {:>9}",
+        "all", "false", "ms code", "ms none"
+    );
 }
 
 fn print_row(row: &Row, frames: &[Frame], buckets: &[String]) {
@@ -95,7 +100,10 @@ fn print_row(row: &Row, frames: &[Frame], buckets: &[String]) {
         let idx: Vec<usize> = (0..frames.len())
             .filter(|&i| &frames[i].bucket == b)
             .collect();
-        let with_code = idx.iter().filter(|&&i| frames[i].expected.is_some()).count();
+        let with_code = idx
+            .iter()
+            .filter(|&&i| frames[i].expected.is_some())
+            .count();
         let right = idx
             .iter()
             .filter(|&&i| row.outcomes[i] == Outcome::Right)
@@ -164,25 +172,111 @@ fn greedy_chain(rows: &[(Attempt, Row)], frames: &[Frame]) -> Vec<Attempt> {
     }
 }
 
-/// The live path on each frame held still in view: reads on the first frame, and frames
-/// until the first read (up to `limit`).
-fn live(frames: &[Frame], limit: usize) -> (Vec<Option<usize>>, Vec<f64>) {
-    let mut to_first = Vec::new();
-    let mut ms = Vec::new();
-    for frame in frames {
-        let mut decoder = FrameDecoder::default();
-        let mut first = None;
-        for n in 1..=limit {
-            let (read, t) = timed(|| decoder.next_frame(&frame.image));
-            ms.push(t);
-            if read.is_some() {
-                first = Some(n);
-                break;
-            }
-        }
-        to_first.push(first);
+/// The live path on each frame held still in view: the frame of the first read, if one of
+/// the first `limit` reads.
+fn live(frames: &[Frame], limit: usize) -> Vec<Option<usize>> {
+    frames
+        .iter()
+        .map(|frame| {
+            let mut decoder = FrameDecoder::default();
+            (1..=limit).find(|_| decoder.next_frame(&frame.image).is_some())
+        })
+        .collect()
+}
+
+/// The live path the gate had before issue 12: ZXing-Java's reader on every frame, plus one
+/// more attempt of the previous chain in turn.
+#[derive(Default)]
+struct PreviousFrameDecoder {
+    turn: usize,
+}
+
+impl PreviousFrameDecoder {
+    fn next_frame(&mut self, frame: &GrayImage) -> Option<Decoded> {
+        decode_with(&PREVIOUS_CHAIN[..1], frame).or_else(|| {
+            let rest: Vec<Attempt> = PREVIOUS_CHAIN[1..]
+                .iter()
+                .copied()
+                .filter(|a| a.suits(frame))
+                .collect();
+            let attempt = rest[self.turn % rest.len()];
+            self.turn += 1;
+            decode_with(&[attempt], frame)
+        })
     }
-    (to_first, ms)
+}
+
+/// Views of a code held in front of the camera simulator (`synthetic`): per condition,
+/// `views` riders each holding the phone for three frames (a little roll and fresh sensor
+/// noise a frame), read by this build's live path and by the previous one side by side.
+fn simulated_views(texts: &[String], views: usize) {
+    println!(
+        "\nLive path on simulated views ({views} per condition, 3 frames each; \
+         frames to first read, this build | previous):"
+    );
+    println!(
+        "{:<12} {:>8} {:>8} {:>8} {:>10} {:>8} {:>10}",
+        "condition", "frame 1", "by 2", "by 3", "ms median", "by 3", "ms median"
+    );
+    let (mut all, mut all_previous, mut total) = (0, 0, 0);
+    for (k, condition) in Condition::ALL
+        .into_iter()
+        .filter(|c| c.shows_code())
+        .enumerate()
+    {
+        let shots = (0..views)
+            .map(|v| Shot {
+                text: Some(texts[(k + v) % texts.len()].clone()),
+                frames: 3,
+            })
+            .collect();
+        let mut source = Synthetic::new(shots, ConditionMix::only(condition, 1000 + k as u64));
+        let (mut by, mut previous_by3) = ([0usize; 3], 0);
+        let (mut ms, mut ms_previous) = (Vec::new(), Vec::new());
+        for _ in 0..views {
+            let mut live = FrameDecoder::default();
+            let mut previous = PreviousFrameDecoder::default();
+            let (mut first, mut previous_first) = (None, None);
+            for n in 0..3 {
+                let frame = source.next_frame().unwrap().expect("a frame of the view");
+                let (read, t) = timed(|| live.next_frame(&frame.image));
+                ms.push(t);
+                if read.is_some() && first.is_none() {
+                    first = Some(n);
+                }
+                let (read, t) = timed(|| previous.next_frame(&frame.image));
+                ms_previous.push(t);
+                if read.is_some() && previous_first.is_none() {
+                    previous_first = Some(n);
+                }
+            }
+            if let Some(n) = first {
+                for b in &mut by[n..] {
+                    *b += 1;
+                }
+            }
+            previous_by3 += usize::from(previous_first.is_some());
+        }
+        println!(
+            "{:<12} {:>8} {:>8} {:>8} {:>10.2} {:>8} {:>10.2}",
+            condition.name(),
+            by[0],
+            by[1],
+            by[2],
+            median(&ms),
+            previous_by3,
+            median(&ms_previous)
+        );
+        all += by[2];
+        all_previous += previous_by3;
+        total += views;
+    }
+    println!(
+        "{:<12} within 3 frames: this build {all} of {total} ({:.1}%), previous {all_previous} ({:.1}%)",
+        "all",
+        100.0 * all as f64 / total.max(1) as f64,
+        100.0 * all_previous as f64 / total.max(1) as f64
+    );
 }
 
 fn to_720p(image: &GrayImage) -> GrayImage {
@@ -251,7 +345,7 @@ fn main() {
     print_row(&row, &frames, &buckets);
 
     println!("\nLive path (FrameDecoder), each frame held still for up to 3 frames:");
-    let (to_first, ms) = live(&frames, 3);
+    let to_first = live(&frames, 3);
     let mut by_bucket: BTreeMap<&str, [usize; 5]> = BTreeMap::new();
     for (frame, first) in frames.iter().zip(&to_first) {
         let e = by_bucket.entry(frame.bucket.as_str()).or_default();
@@ -295,13 +389,22 @@ fn main() {
         total[4],
         100.0 * (total[1] + total[2] + total[3]) as f64 / total[0].max(1) as f64
     );
-    let _ = ms;
+    let texts: Vec<String> = frames.iter().filter_map(|f| f.expected.clone()).collect();
+    let views = std::env::var("XIAOGE_VIEWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10);
+    if !texts.is_empty() && views > 0 {
+        simulated_views(&texts, views);
+    }
     for (label, width) in [("720p", 1280), ("1080p", 1920)] {
         let mut none = Vec::new();
         let mut code = Vec::new();
         for frame in frames.iter().filter(|f| f.image.width() == width) {
             let mut decoder = FrameDecoder::default();
-            for _ in 0..3 {
+            // A scene without a code stays in view long: past the live path's rest period.
+            let frames = if frame.expected.is_some() { 3 } else { 24 };
+            for _ in 0..frames {
                 let (_, t) = timed(|| decoder.next_frame(&frame.image));
                 if frame.expected.is_some() {
                     code.push(t);

@@ -24,9 +24,9 @@ use std::time::Instant;
 
 use image::GrayImage;
 use image::imageops::{self, FilterType};
+use rxing::common::DetectorRXingResult;
 use rxing::common::{GlobalHistogramBinarizer, HybridBinarizer};
 use rxing::qrcode::QRCodeReader;
-use rxing::common::DetectorRXingResult;
 use rxing::qrcode::cpp_port::decoder::Decode;
 use rxing::qrcode::cpp_port::detector::{FindFinderPatterns, GenerateFinderPatternSets, SampleQR};
 use rxing::{BarcodeFormat, Binarizer, BinaryBitmap, DecodeHints, Luma8Source, Reader};
@@ -59,10 +59,16 @@ pub enum Look {
     DarkenedSharpened,
     /// Halved by averaging 2×2 pixels: smooths moiré, noise and MJPEG blocks of large codes.
     Halved,
-    /// Enlarged 1.5× (small images only): codes of few pixels per module.
+    /// Sharpened with an unsharp mask of radius 2: soft photos (12 ms at 720p, so late).
+    Unsharpened,
+    /// Enlarged 1.5× and darkened (small images only): codes of few pixels per module.
     Enlarged,
-    /// Enlarged 2×, sharpened and darkened (small images only): the last resort for photos.
+    /// Enlarged 2×, unsharp-masked and darkened (small images only): the last resort for
+    /// photos.
     EnlargedSharpened,
+    /// Cropped to where finder patterns are and, if small, enlarged 2×: a code of few pixels
+    /// per module in a large frame, which the finder search sees but cannot sample.
+    Zoomed,
 }
 
 /// One way of looking for a code in a grey image: a detector on a prepared image.
@@ -79,20 +85,28 @@ const fn attempt(detector: Detector, look: Look) -> Attempt {
 }
 
 /// The attempts in the order the still-image chain makes them: each reads frames the ones
-/// before it miss, cheapest first (measured with `cargo bench -p xiaoge-gate --bench frames`
-/// on camera-like frames, and on the photos of tests/photos).
-pub const CHAIN: [Attempt; 7] = [
-    attempt(Detector::Cpp, Look::AsIs),
+/// before it miss, cheapest first (the greedy order `cargo bench -p xiaoge-gate --bench
+/// frames` prints, on a full set of camera-like frames), then the attempts that read photos
+/// of tests/photos the others miss (`--bench photos`). rqrr is not in it: after these it
+/// reads no frame and no photo more.
+pub const CHAIN: [Attempt; 13] = [
+    attempt(Detector::CppGlobal, Look::Halved),
+    attempt(Detector::Cpp, Look::Zoomed),
+    attempt(Detector::CppGlobal, Look::Sharpened),
+    attempt(Detector::Cpp, Look::DarkenedSharpened),
+    attempt(Detector::CppGlobal, Look::AsIs),
     attempt(Detector::Cpp, Look::Halved),
+    attempt(Detector::CppGlobal, Look::Darkened),
+    attempt(Detector::JavaGlobal, Look::DarkenedSharpened),
     attempt(Detector::Java, Look::AsIs),
-    attempt(Detector::Cpp, Look::Darkened),
-    attempt(Detector::Cpp, Look::Sharpened),
-    attempt(Detector::Java, Look::Enlarged),
+    attempt(Detector::JavaGlobal, Look::Unsharpened),
+    attempt(Detector::Java, Look::Darkened),
+    attempt(Detector::JavaGlobal, Look::Enlarged),
     attempt(Detector::Java, Look::EnlargedSharpened),
 ];
 
 /// Every attempt the benchmarks compare, the chain's and the rest.
-pub const CANDIDATES: [Attempt; 22] = [
+pub const CANDIDATES: [Attempt; 27] = [
     attempt(Detector::Cpp, Look::AsIs),
     attempt(Detector::Cpp, Look::Halved),
     attempt(Detector::Cpp, Look::Darkened),
@@ -100,19 +114,24 @@ pub const CANDIDATES: [Attempt; 22] = [
     attempt(Detector::Cpp, Look::DarkenedSharpened),
     attempt(Detector::Cpp, Look::Enlarged),
     attempt(Detector::Cpp, Look::EnlargedSharpened),
+    attempt(Detector::Cpp, Look::Zoomed),
     attempt(Detector::CppGlobal, Look::AsIs),
     attempt(Detector::CppGlobal, Look::Halved),
     attempt(Detector::CppGlobal, Look::Darkened),
     attempt(Detector::CppGlobal, Look::Sharpened),
+    attempt(Detector::CppGlobal, Look::Zoomed),
     attempt(Detector::Java, Look::AsIs),
     attempt(Detector::Java, Look::Halved),
     attempt(Detector::Java, Look::Darkened),
     attempt(Detector::Java, Look::Sharpened),
     attempt(Detector::Java, Look::Enlarged),
     attempt(Detector::Java, Look::EnlargedSharpened),
+    attempt(Detector::Java, Look::Zoomed),
     attempt(Detector::JavaGlobal, Look::AsIs),
     attempt(Detector::JavaGlobal, Look::Sharpened),
     attempt(Detector::JavaGlobal, Look::DarkenedSharpened),
+    attempt(Detector::JavaGlobal, Look::Unsharpened),
+    attempt(Detector::JavaGlobal, Look::Enlarged),
     attempt(Detector::Rqrr, Look::AsIs),
     attempt(Detector::Rqrr, Look::Halved),
 ];
@@ -121,10 +140,10 @@ pub const CANDIDATES: [Attempt; 22] = [
 /// rqrr), kept so that the benchmarks compare against it in the same run.
 pub const PREVIOUS_CHAIN: [Attempt; 6] = [
     attempt(Detector::Java, Look::AsIs),
-    attempt(Detector::JavaGlobal, Look::Sharpened),
+    attempt(Detector::JavaGlobal, Look::Unsharpened),
     attempt(Detector::Java, Look::Darkened),
     attempt(Detector::Rqrr, Look::AsIs),
-    attempt(Detector::Java, Look::Enlarged),
+    attempt(Detector::JavaGlobal, Look::Enlarged),
     attempt(Detector::Java, Look::EnlargedSharpened),
 ];
 
@@ -144,7 +163,12 @@ impl Attempt {
         match self.look {
             Look::Enlarged | Look::EnlargedSharpened => short < ENLARGE_BELOW,
             Look::Halved => short >= HALVE_FROM,
-            Look::AsIs | Look::Darkened | Look::Sharpened | Look::DarkenedSharpened => true,
+            Look::AsIs
+            | Look::Darkened
+            | Look::Sharpened
+            | Look::DarkenedSharpened
+            | Look::Unsharpened
+            | Look::Zoomed => true,
         }
     }
 
@@ -158,8 +182,13 @@ impl Attempt {
                 Look::Sharpened => (sharpen(image), 1.0),
                 Look::DarkenedSharpened => (sharpen(&darken(image)), 1.0),
                 Look::Halved => (halve(image), 2.0),
-                Look::Enlarged => (enlarge(image, 1.5), 1.0 / 1.5),
-                Look::EnlargedSharpened => (darken(&sharpen(&enlarge(image, 2.0))), 0.5),
+                Look::Unsharpened => (imageops::unsharpen(image, 2.0, 2), 1.0),
+                Look::Enlarged => (darken(&enlarge(image, 1.5)), 1.0 / 1.5),
+                Look::EnlargedSharpened => (
+                    darken(&imageops::unsharpen(&enlarge(image, 2.0), 1.5, 2)),
+                    0.5,
+                ),
+                Look::Zoomed => return zoomed(self.detector, image),
             };
             detect(self.detector, &prepared).map(|read| read.scaled(scale))
         })
@@ -181,8 +210,10 @@ impl fmt::Display for Attempt {
             Look::Sharpened => "-sharpened",
             Look::DarkenedSharpened => "-darkened-sharpened",
             Look::Halved => "-halved",
+            Look::Unsharpened => "-unsharpened",
             Look::Enlarged => "-enlarged",
             Look::EnlargedSharpened => "-enlarged-sharpened",
+            Look::Zoomed => "-zoomed",
         };
         write!(f, "{detector}{look}")
     }
@@ -231,12 +262,15 @@ pub fn decode(image: &GrayImage) -> Option<Decoded> {
 /// Reads the code in a still image with the given chain of attempts.
 #[must_use]
 pub fn decode_with(chain: &[Attempt], image: &GrayImage) -> Option<Decoded> {
-    chain.iter().filter(|a| a.suits(image)).find_map(|&attempt| {
-        attempt.run(image).map(|read| Decoded {
-            text: read.text,
-            attempt,
+    chain
+        .iter()
+        .filter(|a| a.suits(image))
+        .find_map(|&attempt| {
+            attempt.run(image).map(|read| Decoded {
+                text: read.text,
+                attempt,
+            })
         })
-    })
 }
 
 /// A rectangle of a frame, in pixels.
@@ -263,14 +297,14 @@ impl Region {
             x1 = x1.max(x);
             y1 = y1.max(y);
         }
-        if points.is_empty() || !(x0.is_finite() && y0.is_finite()) {
+        if points.is_empty() || !(x0 <= x1 && y0 <= y1) {
             return None;
         }
         let grow = (x1 - x0).max(y1 - y0).max(16.0) * margin;
         let clip = |v: f32, max: u32| v.clamp(0.0, max as f32) as u32;
         let (left, top) = (clip(x0 - grow, width), clip(y0 - grow, height));
         let (right, bottom) = (clip(x1 + grow, width), clip(y1 + grow, height));
-        (right > left + 8 && bottom > top + 8).then_some(Self {
+        (right > left + 8 && bottom > top + 8).then(|| Self {
             x: left,
             y: top,
             width: right - left,
@@ -299,16 +333,25 @@ const TRACK_MARGIN: f32 = 0.45;
 /// code may be its two top ones, with the rest of the code as far again below them.
 const FINDER_MARGIN: f32 = 1.3;
 
-/// How many of the expensive attempts a frame makes on a tracked region.
+/// How many of the expensive attempts a frame makes on a region where a code was read.
 const REGION_ATTEMPTS_PER_FRAME: usize = 3;
+
+/// How many a frame makes on a region where only finder patterns were seen: a poster, a
+/// tiled floor or a payment code behind the phone must not cost every frame dearly.
+const SUSPECT_ATTEMPTS_PER_FRAME: usize = 2;
+
+/// After a region of finder patterns alone has read nothing for [`TRACK_FRAMES`], finder
+/// patterns are ignored for this many frames, so the same false pattern does not keep every
+/// frame expensive.
+const REST_FRAMES: u32 = 6;
 
 /// The attempts made on a tracked region, in turn, after the cheap pass.
 const REGION_CHAIN: [Attempt; 6] = [
-    attempt(Detector::Cpp, Look::Sharpened),
     attempt(Detector::Cpp, Look::DarkenedSharpened),
     attempt(Detector::Cpp, Look::Enlarged),
-    attempt(Detector::JavaGlobal, Look::Sharpened),
     attempt(Detector::CppGlobal, Look::AsIs),
+    attempt(Detector::Cpp, Look::Sharpened),
+    attempt(Detector::CppGlobal, Look::Sharpened),
     attempt(Detector::Java, Look::Darkened),
 ];
 
@@ -322,7 +365,12 @@ const REGION_CHAIN: [Attempt; 6] = [
 #[derive(Debug, Default)]
 pub struct FrameDecoder {
     region: Option<Region>,
+    /// Whether a code was read in the region, rather than only finder patterns seen.
+    confirmed: bool,
+    /// Frames since the region last showed a code.
     idle: u32,
+    /// Frames left before finder patterns alone may start tracking again.
+    rest: u32,
     turn: usize,
 }
 
@@ -349,9 +397,12 @@ impl FrameDecoder {
                 attempt: FULL_FRAME,
             });
         }
-        if let Some(found) = Region::around(&pass.finders, FINDER_MARGIN, width, height) {
-            self.track(Some(found));
+        if self.region.is_none() && self.rest == 0 {
+            self.region = Region::around(&pass.finders, FINDER_MARGIN, width, height);
+            self.confirmed = false;
+            self.idle = 0;
         }
+        self.rest = self.rest.saturating_sub(1);
         let region = self.region?;
         let crop = region.crop(frame);
         let suitable: Vec<Attempt> = REGION_CHAIN
@@ -359,7 +410,12 @@ impl FrameDecoder {
             .copied()
             .filter(|a| a.suits(&crop))
             .collect();
-        for _ in 0..REGION_ATTEMPTS_PER_FRAME.min(suitable.len()) {
+        let per_frame = if self.confirmed {
+            REGION_ATTEMPTS_PER_FRAME
+        } else {
+            SUSPECT_ATTEMPTS_PER_FRAME
+        };
+        for _ in 0..per_frame.min(suitable.len()) {
             let attempt = suitable[self.turn % suitable.len()];
             self.turn = self.turn.wrapping_add(1);
             if let Some(read) = attempt.run(&crop) {
@@ -374,6 +430,7 @@ impl FrameDecoder {
         self.idle += 1;
         if self.idle >= TRACK_FRAMES {
             self.region = None;
+            self.rest = REST_FRAMES;
         }
         None
     }
@@ -387,6 +444,7 @@ impl FrameDecoder {
     fn track(&mut self, region: Option<Region>) {
         if region.is_some() {
             self.region = region;
+            self.confirmed = true;
             self.idle = 0;
         }
     }
@@ -464,10 +522,37 @@ fn plausible_finders(
                     && b.size > 0
                     && a.size > 0
                     && (a.size.max(b.size) as f32) < 1.6 * a.size.min(b.size) as f32
+                    && distance(a.p, b.p) < FINDER_SPREAD * a.size.max(b.size) as f32
             })
         })
         .map(|p| (p.p.x, p.p.y))
         .collect()
+}
+
+/// How far apart, in finder-pattern sizes, two finders of one code can be: a version-9 code's
+/// finders are 6.6 sizes apart, and a tilt shortens one side and lengthens none.
+const FINDER_SPREAD: f32 = 10.0;
+
+fn distance(a: rxing::Point, b: rxing::Point) -> f32 {
+    ((a.x - b.x).powi(2) + (a.y - b.y).powi(2)).sqrt()
+}
+
+/// The detector on the region around the frame's finder patterns, enlarged 2× and darkened
+/// when the region is small.
+fn zoomed(detector: Detector, image: &GrayImage) -> Option<Read> {
+    let (w, h) = image.dimensions();
+    let found = isolated_pass(image);
+    if found.read.is_some() {
+        return found.read;
+    }
+    let region = Region::around(&found.finders, FINDER_MARGIN, w, h)?;
+    let crop = region.crop(image);
+    let (prepared, scale) = if crop.width().min(crop.height()) < ENLARGE_BELOW {
+        (darken(&enlarge(&crop, 2.0)), 0.5)
+    } else {
+        (darken(&crop), 1.0)
+    };
+    detect(detector, &prepared).map(|read| read.scaled(scale).offset(region.x, region.y))
 }
 
 /// How long something took, in milliseconds, for reports.
@@ -491,7 +576,10 @@ fn detect(detector: Detector, image: &GrayImage) -> Option<Read> {
     match detector {
         Detector::Cpp => cpp_both(&mut BinaryBitmap::new(HybridBinarizer::new(source))).read,
         Detector::CppGlobal => {
-            cpp_both(&mut BinaryBitmap::new(GlobalHistogramBinarizer::new(source))).read
+            cpp_both(&mut BinaryBitmap::new(GlobalHistogramBinarizer::new(
+                source,
+            )))
+            .read
         }
         Detector::Java => java(BinaryBitmap::new(HybridBinarizer::new(source))),
         Detector::JavaGlobal => java(BinaryBitmap::new(GlobalHistogramBinarizer::new(source))),
@@ -642,6 +730,80 @@ mod tests {
             );
         }
         assert_eq!(frames.tracked(), None);
+    }
+
+    /// A crisp code of `bytes` (byte mode), 4 pixels a module with a 4-module quiet zone.
+    fn code_image(bytes: &[u8], dark: u8, light: u8) -> GrayImage {
+        let code = qrcode::QrCode::new(bytes).expect("a small payload fits");
+        let side = code.width();
+        let colors = code.to_colors();
+        let px = 4;
+        let total = (side + 8) * px;
+        GrayImage::from_fn(total as u32, total as u32, |x, y| {
+            let (mx, my) = (
+                (x as usize / px).wrapping_sub(4),
+                (y as usize / px).wrapping_sub(4),
+            );
+            let on = mx < side && my < side && colors[my * side + mx] == qrcode::Color::Dark;
+            image::Luma([if on { dark } else { light }])
+        })
+    }
+
+    #[test]
+    fn a_shift_jis_code_reads_as_its_text() {
+        // 日本テスト in Shift-JIS: a UTF-8 character-set hint used to empty such codes.
+        let sjis = b"\x93\xfa\x96\x7b\x83\x65\x83\x58\x83\x67";
+        let decoded = decode(&code_image(sjis, 0, 255)).expect("the code reads");
+        assert_eq!(decoded.text, "日本テスト");
+        let utf8 = "小哥码 东门".as_bytes();
+        assert_eq!(
+            decode(&code_image(utf8, 0, 255)).map(|d| d.text),
+            Some("小哥码 东门".to_owned())
+        );
+    }
+
+    #[test]
+    fn a_dark_mode_code_reads_inverted_in_the_still_chain_and_the_live_path() {
+        let image = code_image(b"XG1:DARK MODE PHONE", 230, 20);
+        assert_eq!(
+            decode(&image).map(|d| d.text),
+            Some("XG1:DARK MODE PHONE".to_owned())
+        );
+        let mut frames = FrameDecoder::default();
+        assert_eq!(
+            frames.next_frame(&image).map(|d| d.text),
+            Some("XG1:DARK MODE PHONE".to_owned())
+        );
+        assert!(frames.tracked().is_some(), "a read code is tracked");
+    }
+
+    #[test]
+    fn false_finder_patterns_are_tried_for_a_few_frames_and_then_given_a_rest() {
+        // Three finder-like squares and no code: the live path suspects a code, tries, and
+        // gives the spot up after a few frames instead of trying it on every frame.
+        let mut image = GrayImage::from_pixel(400, 300, image::Luma([220]));
+        for (cx, cy) in [(100u32, 80u32), (220, 80), (100, 200)] {
+            for y in 0..28u32 {
+                for x in 0..28u32 {
+                    let ring = x.min(y).min(27 - x).min(27 - y) / 4;
+                    let dark = ring != 1;
+                    if dark {
+                        image.put_pixel(cx - 14 + x, cy - 14 + y, image::Luma([20]));
+                    }
+                }
+            }
+        }
+        let mut frames = FrameDecoder::default();
+        let mut tracked = Vec::new();
+        for _ in 0..(TRACK_FRAMES + REST_FRAMES + 2) {
+            assert_eq!(frames.next_frame(&image), None);
+            tracked.push(frames.tracked().is_some());
+        }
+        assert!(tracked[0], "finder patterns start a region");
+        assert!(
+            tracked.contains(&false),
+            "a region that reads nothing is given up: {tracked:?}"
+        );
     }
 
     #[test]

@@ -385,13 +385,17 @@ pub struct ConditionMix {
 }
 
 impl ConditionMix {
-    /// Mostly easy shots, some medium ones: a stream the demo reads within a second of each
-    /// shot. (No dark mode: the gate's decoder does not read inverted codes yet.)
+    /// Mostly easy shots, some medium and some in dark mode: a stream the demo reads within a
+    /// second of each shot.
     #[must_use]
     pub fn demo(seed: u64) -> Self {
         Self {
             seed,
-            weights: vec![(Condition::Easy, 3), (Condition::Medium, 1)],
+            weights: vec![
+                (Condition::Easy, 4),
+                (Condition::Medium, 1),
+                (Condition::DarkMode, 1),
+            ],
         }
     }
 

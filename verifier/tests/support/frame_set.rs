@@ -7,8 +7,13 @@ use std::path::{Path, PathBuf};
 /// One frame of a set.
 pub struct Frame {
     /// The bucket (the directory) it belongs to.
+    #[allow(dead_code, reason = "the benchmark groups by it; the test does not")]
     pub bucket: String,
     /// Its file.
+    #[allow(
+        dead_code,
+        reason = "the test names failing frames by it; the benchmark does not"
+    )]
     pub path: PathBuf,
     /// The text it shows, or `None` for a frame without a code.
     pub expected: Option<String>,
