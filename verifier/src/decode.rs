@@ -245,7 +245,7 @@ impl Read {
 }
 
 /// A code read from an image, and how.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Decoded {
     /// The code's text.
     pub text: String,
@@ -380,13 +380,7 @@ impl FrameDecoder {
         let (width, height) = frame.dimensions();
         let mut pass = if height > PASS_HEIGHT {
             let scale = height as f32 / PASS_HEIGHT as f32;
-            let small = shrink(frame, scale);
-            let mut pass = isolated_pass(&small);
-            pass.read = pass.read.map(|read| read.scaled(scale));
-            for p in &mut pass.finders {
-                *p = (p.0 * scale, p.1 * scale);
-            }
-            pass
+            isolated_pass(&shrink(frame, scale)).scaled(scale)
         } else {
             isolated_pass(frame)
         };
@@ -435,7 +429,7 @@ impl FrameDecoder {
         None
     }
 
-    /// The region being searched, if any: for the kiosk's viewfinder and for tests.
+    /// The region being searched, if any: for diagnostics and tests.
     #[must_use]
     pub fn tracked(&self) -> Option<Region> {
         self.region
@@ -461,15 +455,45 @@ struct Found {
     finders: Vec<(f32, f32)>,
 }
 
+impl Found {
+    fn scaled(self, scale: f32) -> Self {
+        Self {
+            read: self.read.map(|read| read.scaled(scale)),
+            finders: self
+                .finders
+                .into_iter()
+                .map(|(x, y)| (x * scale, y * scale))
+                .collect(),
+        }
+    }
+}
+
+/// The live path's full-frame pass, [`FULL_FRAME`], with what it saw when it read nothing.
 fn isolated_pass(frame: &GrayImage) -> Found {
-    catch_unwind(AssertUnwindSafe(|| {
-        let frame = darken(frame);
-        let (w, h) = frame.dimensions();
-        Luma8Source::new_with_slice(frame.as_raw(), w, h)
-            .map(|source| cpp_both(&mut BinaryBitmap::new(HybridBinarizer::new(source))))
-            .unwrap_or_default()
-    }))
-    .unwrap_or_default()
+    catch_unwind(AssertUnwindSafe(|| cpp(&darken(frame), Threshold::Local))).unwrap_or_default()
+}
+
+/// How a detector turns grey into black and white.
+#[derive(Clone, Copy)]
+enum Threshold {
+    /// rxing's hybrid binarizer: a threshold per 8×8 block from its neighbourhood.
+    Local,
+    /// One threshold for the whole image, from its histogram.
+    Global,
+}
+
+/// zxing-cpp's detector on the image in both polarities.
+fn cpp(image: &GrayImage, threshold: Threshold) -> Found {
+    let (w, h) = image.dimensions();
+    let Ok(source) = Luma8Source::new_with_slice(image.as_raw(), w, h) else {
+        return Found::default();
+    };
+    match threshold {
+        Threshold::Local => cpp_both(&mut BinaryBitmap::new(HybridBinarizer::new(source))),
+        Threshold::Global => cpp_both(&mut BinaryBitmap::new(GlobalHistogramBinarizer::new(
+            source,
+        ))),
+    }
 }
 
 /// zxing-cpp's detector on the bitmap's black matrix, then on the matrix flipped (light
@@ -568,22 +592,12 @@ fn isolated(f: impl FnOnce() -> Option<Read>) -> Option<Read> {
 }
 
 fn detect(detector: Detector, image: &GrayImage) -> Option<Read> {
-    let (w, h) = image.dimensions();
-    if detector == Detector::Rqrr {
-        return rqrr(image);
-    }
-    let source = Luma8Source::new_with_slice(image.as_raw(), w, h).ok()?;
     match detector {
-        Detector::Cpp => cpp_both(&mut BinaryBitmap::new(HybridBinarizer::new(source))).read,
-        Detector::CppGlobal => {
-            cpp_both(&mut BinaryBitmap::new(GlobalHistogramBinarizer::new(
-                source,
-            )))
-            .read
-        }
-        Detector::Java => java(BinaryBitmap::new(HybridBinarizer::new(source))),
-        Detector::JavaGlobal => java(BinaryBitmap::new(GlobalHistogramBinarizer::new(source))),
-        Detector::Rqrr => None,
+        Detector::Cpp => cpp(image, Threshold::Local).read,
+        Detector::CppGlobal => cpp(image, Threshold::Global).read,
+        Detector::Java => java(image, Threshold::Local),
+        Detector::JavaGlobal => java(image, Threshold::Global),
+        Detector::Rqrr => rqrr(image),
     }
 }
 
@@ -604,11 +618,21 @@ fn to_read(result: &rxing::RXingResult) -> Read {
     }
 }
 
-fn java<B: Binarizer>(mut bitmap: BinaryBitmap<B>) -> Option<Read> {
-    QRCodeReader::new()
-        .decode_with_hints(&mut bitmap, &qr_hints())
-        .ok()
-        .map(|r| to_read(&r))
+/// ZXing-Java's detector on the image, dark modules on light only.
+fn java(image: &GrayImage, threshold: Threshold) -> Option<Read> {
+    let (w, h) = image.dimensions();
+    let source = Luma8Source::new_with_slice(image.as_raw(), w, h).ok()?;
+    let (mut reader, hints) = (QRCodeReader::new(), qr_hints());
+    let result = match threshold {
+        Threshold::Local => {
+            reader.decode_with_hints(&mut BinaryBitmap::new(HybridBinarizer::new(source)), &hints)
+        }
+        Threshold::Global => reader.decode_with_hints(
+            &mut BinaryBitmap::new(GlobalHistogramBinarizer::new(source)),
+            &hints,
+        ),
+    };
+    result.ok().map(|r| to_read(&r))
 }
 
 fn rqrr(image: &GrayImage) -> Option<Read> {
