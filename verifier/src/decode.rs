@@ -756,9 +756,16 @@ mod tests {
         assert_eq!(frames.tracked(), None);
     }
 
-    /// A crisp code of `bytes` (byte mode), 4 pixels a module with a 4-module quiet zone.
+    /// A crisp version-3 code of `bytes` in byte mode, 4 pixels a module with a 4-module quiet
+    /// zone.
     fn code_image(bytes: &[u8], dark: u8, light: u8) -> GrayImage {
-        let code = qrcode::QrCode::new(bytes).expect("a small payload fits");
+        // Byte mode, as a phone app writes text; left to itself the qrcode crate would put
+        // Shift-JIS into Kanji mode, which readers decode whatever their hints.
+        let mut bits = qrcode::bits::Bits::new(qrcode::Version::Normal(3));
+        bits.push_byte_data(bytes).expect("a small payload fits");
+        bits.push_terminator(qrcode::EcLevel::M)
+            .expect("room for the terminator");
+        let code = qrcode::QrCode::with_bits(bits, qrcode::EcLevel::M).expect("a version-3 code");
         let side = code.width();
         let colors = code.to_colors();
         let px = 4;
