@@ -4,6 +4,7 @@
 //! `screenshots` tours it. Layers call downward only: app → controller → model; view reads
 //! the model and returns inputs.
 
+pub mod announce;
 pub mod app;
 pub mod controller;
 pub mod model;
