@@ -752,6 +752,71 @@ fn a_gate_gets_its_own_sites_bans_in_a_signed_bundle_with_etags() {
 }
 
 #[test]
+fn a_bundle_carries_the_sites_buildings_and_the_platforms_and_is_resigned_when_they_change() {
+    let api = Api::new();
+    api.platform("美团");
+    let home = api.site("翠苑一区");
+    let (gate, key) = api.enrolled_gate(home, "东门");
+    let fetch = |etag: Option<&str>| {
+        let mut headers = signed(
+            gate,
+            &key,
+            "GET",
+            "/v1/gate/site-bundle",
+            &[],
+            http::now(),
+            &nonce(),
+        );
+        if let Some(etag) = etag {
+            headers.push(("if-none-match", etag.to_owned()));
+        }
+        api.call("GET", "/v1/gate/site-bundle", &headers, None)
+    };
+    let trust_bytes = api.call("GET", "/v1/trust-list", &[], None).body;
+    let trust = TrustList::open(&trust_bytes, &api.issuer.root_public()).unwrap();
+    let open = |answer: &Answer| SiteBundle::open(&answer.body, &trust).unwrap();
+    let etag = |answer: &Answer| answer.headers["etag"].to_str().unwrap().to_owned();
+
+    let first = fetch(None);
+    let bundle = open(&first);
+    assert!(bundle.buildings.is_empty(), "a site without a guide");
+    assert_eq!(bundle.platforms, ["美团"]);
+
+    let building = |name: &str, x| xiaoge_issuer::model::Building {
+        name: name.into(),
+        x,
+        y: 0.0,
+    };
+    let mut input = SiteInput::named("翠苑一区", SiteKind::Residential);
+    input.buildings = vec![building("15幢", 40.0), building("3幢", 10.0)];
+    api.issuer.update_site(home, &input).unwrap();
+    let guided = fetch(Some(&etag(&first)));
+    assert_eq!(guided.status, 200, "a new guide is a new bundle");
+    assert_eq!(
+        open(&guided).buildings,
+        ["15幢", "3幢"],
+        "in the guide's order"
+    );
+    assert_eq!(fetch(Some(&etag(&guided))).status, 304);
+
+    input.buildings.swap(0, 1);
+    api.issuer.update_site(home, &input).unwrap();
+    let reordered = fetch(Some(&etag(&guided)));
+    assert_eq!(reordered.status, 200, "a reordered guide is a new bundle");
+    assert_eq!(open(&reordered).buildings, ["3幢", "15幢"]);
+
+    api.platform("饿了么");
+    let more = fetch(Some(&etag(&reordered)));
+    assert_eq!(more.status, 200, "a new platform is a new bundle");
+    assert_eq!(
+        open(&more).platforms,
+        ["美团", "饿了么"],
+        "in the order added"
+    );
+    assert_eq!(fetch(Some(&etag(&more))).status, 304);
+}
+
+#[test]
 fn a_rotated_key_is_announced_before_it_signs_and_kept_until_its_codes_expire() {
     let api = Api::new();
     api.platform("美团");

@@ -221,6 +221,8 @@ mod tests {
                     site: SiteId(7),
                     name: "翠苑一区".into(),
                     banned: vec![RiderId::try_from("R1".to_owned()).unwrap()],
+                    buildings: vec!["15幢".into()],
+                    platforms: vec!["美团".into()],
                 };
                 SiteBundle::open(&bundle.sign(key), trust).map(drop)
             }),

@@ -275,6 +275,17 @@ fn generate() -> BTreeMap<String, String> {
         "site-bundle.hex".to_owned(),
         format!("{}\n", hex::encode(fx.site_bundle.sign(&fx.current))),
     );
+    // The same bundle without buildings and platforms: the bytes issuers wrote before those
+    // keys existed (and still write for a site with neither), which gates must still open.
+    let without_lists = SiteBundle {
+        buildings: Vec::new(),
+        platforms: Vec::new(),
+        ..fx.site_bundle.clone()
+    };
+    files.insert(
+        "site-bundle-without-lists.hex".to_owned(),
+        format!("{}\n", hex::encode(without_lists.sign(&fx.current))),
+    );
     for (i, v) in vectors.iter().enumerate() {
         files.insert(format!("{:02}-{}.vector", i + 1, v.name), v.render());
     }
@@ -380,6 +391,11 @@ fn every_vector_gets_its_expected_verdict() {
     assert_eq!(token.nonce, [0xa5; 16]);
     assert_eq!(bundle.site, GATE_SITE);
     assert_eq!(bundle.banned.len(), 1);
+    assert_eq!(bundle.buildings, ["1幢", "15幢"]);
+    assert_eq!(bundle.platforms, ["美团", "饿了么"]);
+    let older = SiteBundle::open(&read_hex("site-bundle-without-lists.hex"), &trust_list).unwrap();
+    assert_eq!(older.banned, bundle.banned);
+    assert!(older.buildings.is_empty() && older.platforms.is_empty());
     let trust = TrustState {
         trust_list,
         status_list: Some(status_list),

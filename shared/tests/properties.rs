@@ -9,8 +9,8 @@ use common::{Fixture, GATE_SITE, T0};
 use proptest::prelude::*;
 use xiaoge_pass::ids::CodeId;
 use xiaoge_pass::{
-    GateContext, Pass, ReasonCode, RiderId, SiteId, StatusList, TrustList, TrustState, UnixTime,
-    pass, qr_text, verify,
+    GateContext, Pass, ReasonCode, RiderId, SiteBundle, SiteId, StatusList, TrustList, TrustState,
+    UnixTime, pass, qr_text, site_bundle, verify,
 };
 
 fn trust(fx: &Fixture) -> TrustState {
@@ -54,7 +54,26 @@ fn arb_pass() -> impl Strategy<Value = Pass> {
         )
 }
 
+/// Names of 1 to `max` bytes, at most `count` of them.
+fn arb_names(max: usize, count: usize) -> impl Strategy<Value = Vec<String>> {
+    proptest::collection::vec(
+        "[\\PC]{1,24}".prop_filter("within the byte bound", move |n| n.len() <= max),
+        0..count,
+    )
+}
+
 proptest! {
+    #[test]
+    fn a_signed_bundle_reads_back_the_same(
+        buildings in arb_names(site_bundle::BUILDING_NAME_MAX_LEN, 40),
+        platforms in arb_names(pass::PLATFORM_MAX_LEN, 12),
+    ) {
+        let fx = Fixture::new();
+        let bundle = SiteBundle { buildings, platforms, ..fx.site_bundle.clone() };
+        let read = SiteBundle::open(&bundle.sign(&fx.current), &fx.trust_list).unwrap();
+        prop_assert_eq!(read, bundle);
+    }
+
     #[test]
     fn a_minted_pass_reads_back_the_same(p in arb_pass()) {
         let fx = Fixture::new();
@@ -95,6 +114,7 @@ proptest! {
         let fx = Fixture::new();
         prop_assert!(TrustList::open(&bytes, &fx.root.public()).is_err());
         prop_assert!(StatusList::open(&bytes, &fx.trust_list).is_err());
+        prop_assert!(SiteBundle::open(&bytes, &fx.trust_list).is_err());
     }
 }
 

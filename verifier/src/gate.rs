@@ -19,8 +19,8 @@ use uuid::Uuid;
 use xiaoge_pass::api::{Decision, Entry, EntryMethod, ManualEntry};
 use xiaoge_pass::keys::public_key_from_bytes;
 use xiaoge_pass::{
-    GateContext, Pass, Policy, ReasonCode, Rejection, RiderId, SiteBans, SiteBundle, StatusList,
-    TrustList, TrustState, UnixTime, verify,
+    GateContext, Pass, Policy, ReasonCode, Rejection, RiderId, SiteBans, SiteBundle, SiteId,
+    StatusList, TrustList, TrustState, UnixTime, verify,
 };
 
 use crate::clock::{self, ClockCheck, ClockReading, TrustedTime};
@@ -164,6 +164,16 @@ pub struct Verdict {
     pub trusted_at: Option<UnixTime>,
 }
 
+/// What the guard picks from when registering a rider by hand, from the site bundle.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ManualChoices {
+    /// The display names of the platforms the issuer knows, in the issuer's order.
+    pub platforms: Vec<String>,
+    /// The site's buildings as riders and guards name them (such as 15幢), in the order of
+    /// the issuer's building guide.
+    pub buildings: Vec<String>,
+}
+
 /// How fresh the gate's lists are, by the age of its status list.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -234,6 +244,7 @@ pub struct Gate {
     enrollment: Enrollment,
     trust: Option<TrustState>,
     bans: SiteBans,
+    choices: ManualChoices,
     unverified: Vec<ListName>,
     policy: GatePolicy,
     data_version: i64,
@@ -252,6 +263,7 @@ impl Gate {
             enrollment,
             trust: None,
             bans: SiteBans::Unverifiable,
+            choices: ManualChoices::default(),
             unverified: Vec::new(),
             policy: GatePolicy::default(),
             data_version: 0,
@@ -337,16 +349,21 @@ impl Gate {
         });
         let site = self.enrollment.site_id;
         let bundle = self.store.list(ListName::Site)?;
-        let bans = trust_list.as_ref().zip(bundle.as_ref()).and_then(|(t, l)| {
-            SiteBundle::open(&l.bytes, t)
-                .ok()
-                .filter(|b| b.site == site)
-        });
-        self.bans = match bans {
-            Some(b) => SiteBans::Verified(b.banned.into_iter().collect()),
+        let bundle = trust_list
+            .as_ref()
+            .zip(bundle.as_ref())
+            .and_then(|(t, l)| own_bundle(t, &l.bytes, site));
+        (self.bans, self.choices) = match bundle {
+            Some(b) => (
+                SiteBans::Verified(b.banned.into_iter().collect()),
+                ManualChoices {
+                    platforms: b.platforms,
+                    buildings: b.buildings,
+                },
+            ),
             None => {
                 unverified.push(ListName::Site);
-                SiteBans::Unverifiable
+                (SiteBans::Unverifiable, ManualChoices::default())
             }
         };
         let status = self.store.list(ListName::Status)?;
@@ -372,6 +389,29 @@ impl Gate {
             self.reload()?;
         }
         Ok(())
+    }
+
+    /// The platforms and buildings of the site bundle held, for the guard's manual
+    /// registration form; empty lists when the gate holds no bundle of its site that
+    /// verifies against its trust list (none synced yet, or one no longer trusted).
+    ///
+    /// Read from memory; after a sync on another connection, and until this gate's next check
+    /// or status reloads, from the database (the bundle opened again each time).
+    pub fn manual_choices(&self) -> Result<ManualChoices> {
+        if self.store.data_version()? == self.data_version {
+            return Ok(self.choices.clone());
+        }
+        let bundle = self.store.list(ListName::Site)?;
+        let opened = self
+            .trust_list()
+            .zip(bundle)
+            .and_then(|(t, l)| own_bundle(t, &l.bytes, self.enrollment.site_id));
+        Ok(
+            opened.map_or_else(ManualChoices::default, |b| ManualChoices {
+                platforms: b.platforms,
+                buildings: b.buildings,
+            }),
+        )
     }
 
     /// The last trusted time, from the last sync's signed time token.
@@ -644,6 +684,14 @@ impl Gate {
 #[must_use]
 pub fn wall_clock() -> UnixTime {
     clock::read().wall
+}
+
+/// The bundle in `bytes` if it verifies against `trust` and is of `site`: the one test for a
+/// cached bundle, whether for its bans or for the manual form's choices.
+fn own_bundle(trust: &TrustList, bytes: &[u8], site: SiteId) -> Option<SiteBundle> {
+    SiteBundle::open(bytes, trust)
+        .ok()
+        .filter(|b| b.site == site)
 }
 
 fn rider_view(pass: &Pass) -> RiderView {

@@ -14,8 +14,8 @@ use crate::paging::{self, Page, PageRequest};
 use crate::secrets;
 use crate::store::{Enrollment, GateRow};
 
-/// Most buildings in one site's guide.
-pub const MAX_BUILDINGS: usize = 500;
+/// Most buildings in one site's guide: as many as its gates' site bundle carries.
+pub const MAX_BUILDINGS: usize = xiaoge_pass::site_bundle::MAX_BUILDINGS;
 /// Most parking spots at one site.
 pub const MAX_PARKING_SPOTS: usize = 200;
 /// Positions further than this from the main gate, in metres, are typos.
@@ -59,7 +59,12 @@ fn validate_site(input: &SiteInput) -> Result<()> {
         .map(|b| (&b.name, b.x, b.y))
         .chain(input.parking.iter().map(|p| (&p.name, p.x, p.y)));
     for (name, x, y) in places {
-        validate_text("building or parking name", name, 60)?;
+        // Building names travel in the site bundle, whose bound this is.
+        validate_text(
+            "building or parking name",
+            name,
+            xiaoge_pass::site_bundle::BUILDING_NAME_MAX_LEN,
+        )?;
         if !(x.is_finite() && y.is_finite() && x.hypot(y) <= MAX_DISTANCE) {
             return Err(IssuerError::Invalid(format!(
                 "{name:?} at ({x}, {y}) must be within {MAX_DISTANCE} m of the main gate"
@@ -354,14 +359,22 @@ impl Issuer {
             .into_iter()
             .map(|b| b.rider)
             .collect();
+        let buildings: Vec<String> = row.buildings.into_iter().map(|b| b.name).collect();
+        let platforms = self.store.platform_names()?;
         let key = self.signing_key(now)?;
         let mut content = Sha256::new();
         content.update(key.kid().0);
         content.update(site.0.to_be_bytes());
         content.update(row.name.as_bytes());
-        for rider in &banned {
-            content.update([0]);
-            content.update(rider.as_str().as_bytes());
+        // Each item after a byte naming its list: names and pseudonyms are printable text,
+        // whose UTF-8 never holds these bytes, so no two contents hash the same bytes and a
+        // changed, added or moved building or platform changes the ETag as a ban does.
+        let items = (banned.iter().map(|r| (0, r.as_str())))
+            .chain(buildings.iter().map(|b| (1, b.as_str())))
+            .chain(platforms.iter().map(|p| (2, p.as_str())));
+        for (list, item) in items {
+            content.update([list]);
+            content.update(item.as_bytes());
         }
         let etag = format!("\"{}\"", hex::encode(&content.finalize()[..16]));
         if held_etag == Some(etag.as_str()) {
@@ -373,6 +386,8 @@ impl Issuer {
             site,
             name: row.name,
             banned,
+            buildings,
+            platforms,
         };
         let bytes = bundle.sign(&key);
         self.check_publishable("site bundle", &bytes, SiteBundle::open)?;

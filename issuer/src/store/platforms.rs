@@ -1,11 +1,12 @@
 //! Platforms, their API keys (several at once while a rotation overlaps), and admin tokens.
 
 use rusqlite::{OptionalExtension, params};
+use xiaoge_pass::site_bundle::MAX_PLATFORMS;
 use xiaoge_pass::{SiteId, UnixTime};
 
 use super::audit::{Audit, record};
 use super::{Store, row_id, unique_to_conflict};
-use crate::error::Result;
+use crate::error::{IssuerError, Result};
 use crate::model::{Admin, AdminTokenInfo, PlatformInfo, PlatformKeyInfo};
 use crate::paging::{Page, PageRequest};
 
@@ -60,11 +61,20 @@ fn platform_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<PlatformRow> {
 }
 
 impl Store {
-    /// Adds a platform with its first API key; its name must be new. `audit` gets the new
-    /// platform as its target.
+    /// Adds a platform with its first API key; its name must be new, and the platforms no
+    /// more than a site bundle carries. `audit` gets the new platform as its target.
     pub fn insert_platform(&self, name: &str, api_key_hash: &[u8], audit: &Audit) -> Result<u64> {
         self.write(|c| {
             let tx = c.transaction()?;
+            // Counted inside the write transaction, so two adds at once cannot both pass: one
+            // platform too many would make every site's bundle unpublishable.
+            let count: u64 = tx.query_row("SELECT COUNT(*) FROM platforms", [], |r| r.get(0))?;
+            if usize::try_from(count).map_or(true, |n| n >= MAX_PLATFORMS) {
+                return Err(IssuerError::Conflict(format!(
+                    "platform {name:?}: the issuer already has {count} platforms, the most a \
+                     site bundle carries ({MAX_PLATFORMS})"
+                )));
+            }
             tx.execute(
                 "INSERT INTO platforms (name, api_key_hash, created_at) VALUES (?1, ?2, ?3)",
                 params![name, api_key_hash, audit.at.0],
@@ -200,6 +210,16 @@ impl Store {
                 })
             })
             .optional()?)
+        })
+    }
+
+    /// Every platform's display name, in id order (the order they were added), for the
+    /// site bundles; without the rider counts, which would cost a scan of every rider.
+    pub fn platform_names(&self) -> Result<Vec<String>> {
+        self.read(|c| {
+            Ok(c.prepare_cached("SELECT name FROM platforms ORDER BY id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?)
         })
     }
 

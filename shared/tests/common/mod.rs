@@ -35,7 +35,8 @@ pub struct Fixture {
     pub trust_list: TrustList,
     /// The status list (signed at T0 - 10 min).
     pub status_list: StatusList,
-    /// The gate's site bundle (signed at T0 - 5 min), banning one rider.
+    /// The gate's site bundle (signed at T0 - 5 min), banning one rider, with two buildings
+    /// and two platforms.
     pub site_bundle: SiteBundle,
 }
 
@@ -70,6 +71,8 @@ impl Fixture {
             site: GATE_SITE,
             name: "翠苑一区".into(),
             banned: vec![RiderId::try_from("R0BANNED0001".to_owned()).unwrap()],
+            buildings: vec!["1幢".into(), "15幢".into()],
+            platforms: vec!["美团".into(), "饿了么".into()],
         };
         Self {
             root,
