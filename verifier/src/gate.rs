@@ -162,6 +162,10 @@ pub struct Verdict {
     pub at: UnixTime,
     /// The gate's trusted estimate of the time, when it has one.
     pub trusted_at: Option<UnixTime>,
+    /// On a `replayed` verdict only, when this gate first let the code in: the recorded
+    /// (wall clock) time of that entry, absent if the entry is no longer kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_used_at: Option<UnixTime>,
 }
 
 /// What the guard picks from when registering a rider by hand, from the site bundle.
@@ -503,12 +507,21 @@ impl Gate {
                         stale: accepted.lists_stale(),
                         at: now,
                         trusted_at: clock.estimate,
+                        first_used_at: None,
                     },
                     Some((pass.code_id, pass.expires_at)),
                 )
             }
             Err(rejection) => {
                 let pass = rejection.as_ref().and_then(|r| r.pass());
+                // The guard is told when the code was first let in: seconds ago is likely the
+                // same rider shown twice, a minute or more a copy passed on.
+                let first_used_at = match &rejection {
+                    Some(Rejection::Replayed { pass }) => {
+                        self.store.first_admitted(pass.code_id)?
+                    }
+                    _ => None,
+                };
                 (
                     Verdict {
                         verdict: Decision::Deny,
@@ -528,6 +541,7 @@ impl Gate {
                         stale: false,
                         at: now,
                         trusted_at: clock.estimate,
+                        first_used_at,
                     },
                     None,
                 )
@@ -537,6 +551,11 @@ impl Gate {
             // Another process on this state accepted the code between our look at the seen
             // codes and our write: it is a replay here, and is logged as one.
             Err(GateError::AlreadySeen(code)) => {
+                // That process's entry was committed with the seen mark that refused ours.
+                let first_used_at = match seen {
+                    Some((id, _)) => self.store.first_admitted(id)?,
+                    None => None,
+                };
                 let replayed = Verdict {
                     verdict: Decision::Deny,
                     reason: Some(ReasonCode::Replayed),
@@ -544,6 +563,7 @@ impl Gate {
                         "code {code} was accepted by another process on this gate first"
                     )),
                     stale: false,
+                    first_used_at,
                     ..verdict
                 };
                 self.log_scan(&replayed, reading, &clock, None)?;

@@ -742,6 +742,9 @@ fn print_verdict(v: &Verdict, frame: Option<&str>, lang: Lang, json: bool) -> Re
         if let Some(detail) = &v.detail {
             eprintln!("detail: {detail}");
         }
+        if let Some(first) = v.first_used_at {
+            eprintln!("first used here at {}", format_time(first));
+        }
         eprintln!("entry {} logged", v.entry_id);
     }
     out.flush()?;

@@ -10,7 +10,7 @@ use std::path::Path;
 
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use uuid::Uuid;
-use xiaoge_pass::api::{Entry, EntryColumns};
+use xiaoge_pass::api::{Decision, Entry, EntryColumns, EntryMethod};
 use xiaoge_pass::{CodeId, RiderId, SiteId, UnixTime};
 
 use xiaoge_sqlite as sqlite;
@@ -72,6 +72,10 @@ const MIGRATIONS: &[&str] = &[
     // Issue 10: entries the issuer refused keep its reason and are never purged.
     r"
     ALTER TABLE entries ADD COLUMN upload_error TEXT;
+",
+    // A replayed code's verdict says when the code was first let in, found by its id.
+    r"
+    CREATE INDEX entries_code ON entries (code_id) WHERE code_id IS NOT NULL;
 ",
 ];
 
@@ -409,6 +413,24 @@ impl Store {
         })?;
         tx.commit()?;
         Ok(())
+    }
+
+    /// When the code `code` was first let in by a scan here (its entry's `recorded_at`), if
+    /// that entry is still kept.
+    pub fn first_admitted(&self, code: CodeId) -> Result<Option<UnixTime>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT MIN(recorded_at) FROM entries
+                 WHERE code_id = ?1 AND method = ?2 AND decision = ?3",
+                params![
+                    code.to_string(),
+                    EntryMethod::Scan.as_str(),
+                    Decision::Allow.as_str()
+                ],
+                |r| r.get::<_, Option<i64>>(0),
+            )?
+            .map(UnixTime))
     }
 
     /// Forgets seen codes that expired before `before`.

@@ -180,18 +180,77 @@ fn two_gates_on_one_state_never_both_accept_a_code() {
                 let mut gate = Gate::open(&dir).expect("gate opens");
                 codes
                     .iter()
-                    .map(|c| check(&mut gate, c).verdict == Decision::Allow)
-                    .collect::<Vec<bool>>()
+                    .map(|c| check(&mut gate, c))
+                    .collect::<Vec<Verdict>>()
             })
         })
         .collect();
-    let results: Vec<Vec<bool>> = scanners.into_iter().map(|s| s.join().unwrap()).collect();
+    let results: Vec<Vec<Verdict>> = scanners.into_iter().map(|s| s.join().unwrap()).collect();
     for (i, code) in codes.iter().enumerate() {
-        let allows = results.iter().filter(|r| r[i]).count();
-        assert_eq!(allows, 1, "code {i} allowed {allows} times: {code}");
+        let (allowed, denied): (Vec<&Verdict>, Vec<&Verdict>) = results
+            .iter()
+            .map(|r| &r[i])
+            .partition(|v| v.verdict == Decision::Allow);
+        assert_eq!(
+            allowed.len(),
+            1,
+            "code {i} allowed {} times: {code}",
+            allowed.len()
+        );
+        // Whether the loser saw the seen mark or lost the race to write it, it is told when
+        // the winner let the code in.
+        for v in denied {
+            assert_eq!(reason(v), "replayed", "{v:?}");
+            assert_eq!(v.first_used_at, Some(allowed[0].at), "code {i}: {v:?}");
+        }
     }
     let log = world.gate().log(UnixTime(0)).unwrap();
     assert_eq!(log.len(), 300, "every attempt is logged once");
+}
+
+#[test]
+fn a_replayed_code_says_when_this_gate_first_let_it_in() {
+    let world = World::new();
+    let mut gate = world.gate();
+    let now = clock::read();
+    let code = world
+        .issuer
+        .mint(&world.valid, None, now.wall.plus(-30))
+        .unwrap()
+        .1;
+    // First shown with the wall clock 20 s behind, inside the tolerance, so that the time
+    // told is the first entry's, not the replay's.
+    let earlier = ClockReading {
+        wall: now.wall.plus(-20),
+        boot: now.boot.clone(),
+    };
+    let first = gate.check(&code, &earlier).unwrap();
+    assert_eq!(first.verdict, Decision::Allow, "{first:?}");
+    assert_eq!(first.first_used_at, None);
+    let json = serde_json::to_value(&first).unwrap();
+    assert!(json.get("first_used_at").is_none(), "{json}");
+
+    let again = check(&mut gate, &code);
+    assert_eq!(reason(&again), "replayed", "{again:?}");
+    let log = gate.log(UnixTime(0)).unwrap();
+    let admitted = log.iter().find(|e| e.entry.id == first.entry_id).unwrap();
+    assert_eq!(again.first_used_at, Some(admitted.entry.recorded_at));
+    assert_eq!(again.first_used_at, Some(now.wall.plus(-20)));
+    assert_ne!(again.first_used_at, Some(again.at));
+    let json = serde_json::to_value(&again).unwrap();
+    assert_eq!(json["first_used_at"], now.wall.plus(-20).0, "{json}");
+
+    // A guard's override of the replay is not a first use, nor is any other denial.
+    gate.override_denial(again.entry_id, "本人，刚才扫过", &clock::read())
+        .unwrap();
+    let third = check(&mut gate, &code);
+    assert_eq!(third.first_used_at, Some(admitted.entry.recorded_at));
+    let expired = world
+        .issuer
+        .mint(&world.valid, None, now.wall.plus(-600))
+        .unwrap()
+        .1;
+    assert_eq!(check(&mut gate, &expired).first_used_at, None);
 }
 
 #[test]

@@ -569,6 +569,7 @@ mod tests {
             stale: false,
             at: UnixTime(1_800_000_000),
             trusted_at: None,
+            first_used_at: None,
         })))
     }
 
