@@ -63,7 +63,7 @@ pub enum EntryError {
     UnknownReason(#[from] UnknownReasonCode),
     /// A field of a manual registration is badly formed.
     #[error("manual entry: {0}")]
-    Manual(&'static str),
+    Manual(ManualProblem),
     /// The code id is not one the format defines.
     #[error("code id \"{0}\" is not 16 hexadecimal digits")]
     CodeId(String),
@@ -257,25 +257,44 @@ pub struct ManualEntry {
 }
 
 impl ManualEntry {
-    /// Checks the fields: short printable texts, and exactly four digits for the phone.
-    pub fn check(&self) -> Result<(), &'static str> {
-        let short = |t: &str, max: usize| {
-            !t.trim().is_empty() && t.chars().count() <= max && first_unprintable(t).is_none()
-        };
-        if !short(&self.name, 20) {
-            return Err("name must be 1 to 20 printable characters");
+    /// Checks the fields: short printable texts, exactly four digits for the phone; the name
+    /// may be left out (a guard without a keyboard for it still records who came).
+    pub fn check(&self) -> Result<(), ManualProblem> {
+        let printable =
+            |t: &str, max: usize| t.chars().count() <= max && first_unprintable(t).is_none();
+        let short = |t: &str, max: usize| !t.trim().is_empty() && printable(t, max);
+        if !printable(&self.name, 20) {
+            return Err(ManualProblem::Name);
         }
         if self.phone_last4.len() != 4 || !self.phone_last4.bytes().all(|b| b.is_ascii_digit()) {
-            return Err("phone_last4 must be exactly four digits");
+            return Err(ManualProblem::PhoneLast4);
         }
         if !short(&self.platform, 20) {
-            return Err("platform must be 1 to 20 printable characters");
+            return Err(ManualProblem::Platform);
         }
         if !short(&self.building, 30) {
-            return Err("building must be 1 to 30 printable characters");
+            return Err(ManualProblem::Building);
         }
         Ok(())
     }
+}
+
+/// The field of a manual registration that is badly formed: a kiosk names it in the guard's
+/// language, an issuer in its error.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum ManualProblem {
+    /// The name is longer than 20 characters or holds an unprintable one.
+    #[error("name must be at most 20 printable characters")]
+    Name,
+    /// The phone digits are not exactly four.
+    #[error("phone_last4 must be exactly four digits")]
+    PhoneLast4,
+    /// The platform is missing or too long.
+    #[error("platform must be 1 to 20 printable characters")]
+    Platform,
+    /// The building is missing or too long.
+    #[error("building must be 1 to 30 printable characters")]
+    Building,
 }
 
 impl Entry {

@@ -49,6 +49,17 @@ pub fn is_printable(c: char) -> bool {
     !c.is_control() && !is_format(c)
 }
 
+/// A person's name masked to its first character and `**` (黄小明 → 黄**), or `None` for a
+/// blank name: a gate needs no more than that to tell riders apart at a glance.
+///
+/// The mask is always made from the full name, even one that looks masked already: a `*`
+/// anywhere in a full name must not carry the rest of it along.
+#[must_use]
+pub fn mask_name(name: &str) -> Option<String> {
+    let first = name.trim().chars().next()?;
+    Some(format!("{first}**"))
+}
+
 /// The first character of `text` that is not printable, if any.
 #[must_use]
 pub fn first_unprintable(text: &str) -> Option<char> {

@@ -482,6 +482,8 @@ pub struct DemoOptions {
     pub frames: u64,
     /// Save a tour of screenshots here, then quit.
     pub screenshots: Option<PathBuf>,
+    /// The window's size in points.
+    pub size: [f32; 2],
 }
 
 /// The kiosk on the demo city, in a window or headless.
@@ -516,6 +518,7 @@ pub fn kiosk(options: DemoOptions) -> Result<()> {
         },
         stop_after_frames: options.frames,
         paced: options.frames == 0,
+        window_size: options.size,
     };
     app::run(
         kiosk_options,
@@ -575,8 +578,8 @@ fn headless(world: &DemoWorld, feed: Refill, lang: Lang, frames: u64) -> Result<
     Ok(())
 }
 
-/// The screenshot tour: scanning, an allow, a deny, the manual form, the log and the
-/// settings, in the demo's language and then in the other.
+/// The screenshot tour: scanning, an allow, a deny, the override form, the manual form, the
+/// log, the PIN pad and the settings, in the demo's language and then in the other.
 fn tour(dir: PathBuf, lang: Lang) -> ScreenshotPlan {
     use xiaoge_pass::api::Decision;
     let mut steps = Vec::new();
@@ -601,10 +604,14 @@ fn tour(dir: PathBuf, lang: Lang) -> ScreenshotPlan {
         steps.push(PlanStep::Capture(name("allow")));
         steps.push(PlanStep::WaitVerdict(Decision::Deny));
         steps.push(PlanStep::Capture(name("deny")));
+        steps.push(PlanStep::Apply(vec![Input::StartOverride]));
+        steps.push(PlanStep::Capture(name("override")));
         steps.push(PlanStep::Apply(vec![Input::OpenManual]));
         steps.push(PlanStep::Capture(name("manual")));
         steps.push(PlanStep::Apply(vec![Input::OpenLog]));
         steps.push(PlanStep::Capture(name("log")));
+        steps.push(PlanStep::Apply(vec![Input::OpenSettings]));
+        steps.push(PlanStep::Capture(name("pin")));
         steps.push(PlanStep::Apply(unlock.clone()));
         steps.push(PlanStep::Capture(name("settings")));
         let mut leave = vec![];

@@ -602,14 +602,18 @@ impl Gate {
         manual: &ManualEntry,
         reading: &ClockReading,
     ) -> Result<LoggedEntry> {
-        manual.check().map_err(|e| GateError::Input(e.to_owned()))?;
+        manual
+            .check()
+            .map_err(|e| GateError::Input(e.to_string()))?;
         let clock = self.clock(reading)?;
         let logged = LoggedEntry {
             entry: Entry {
                 manual: Some(manual.clone()),
                 ..self.entry(Uuid::now_v7(), reading, &clock, EntryMethod::Manual)
             },
-            rider_name: Some(manual.name.clone()),
+            // The log on screen shows a hand-registered name masked like a scanned one; the
+            // full name goes to the issuer in `manual` only.
+            rider_name: xiaoge_pass::text::mask_name(&manual.name),
             platform: Some(manual.platform.clone()),
             synced_at: None,
             upload_error: None,

@@ -20,6 +20,7 @@ pub mod settings;
 pub mod store;
 pub mod sync;
 pub mod synthetic;
+pub mod verdict_kind;
 
 pub use error::GateError;
 pub use gate::{Gate, Verdict};

@@ -253,6 +253,9 @@ enum Command {
         /// Save screenshots of every screen in both languages here, then quit.
         #[arg(long, value_name = "DIR")]
         screenshots: Option<PathBuf>,
+        /// The window's size in points, such as 800x1280 (a portrait tablet).
+        #[arg(long, value_name = "WxH", default_value = "1280x800", value_parser = parse_size)]
+        size: [f32; 2],
         /// Instead of the kiosk, narrate the whole path: enroll, verify, replay, revoke, go
         /// offline, sync exactly once.
         #[arg(long)]
@@ -415,6 +418,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     ..Schedule::default()
                 },
                 stop_after_frames: 0,
+                window_size: xiaoge_gate::kiosk::app::DEFAULT_WINDOW,
                 paced: true,
             };
             xiaoge_gate::kiosk::app::run(options, windowed, None, None)
@@ -432,6 +436,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             windowed,
             frames,
             screenshots,
+            size,
             walkthrough,
         } => {
             if walkthrough {
@@ -444,11 +449,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                     windowed,
                     frames,
                     screenshots,
+                    size,
                 })?;
             }
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A window size such as `1280x800`, in points.
+#[cfg(feature = "demo")]
+fn parse_size(text: &str) -> Result<[f32; 2], String> {
+    let bad = || format!("\"{text}\" is not a size such as 1280x800 (width x height, 200 to 8000)");
+    let (w, h) = text.split_once(['x', 'X']).ok_or_else(bad)?;
+    let side = |v: &str| -> Result<f32, String> {
+        let n: u32 = v.trim().parse().map_err(|_| bad())?;
+        if (200..=8000).contains(&n) {
+            Ok(n as f32)
+        } else {
+            Err(bad())
+        }
+    };
+    Ok([side(w)?, side(h)?])
 }
 
 /// Seconds in a duration such as `90s`, `30m`, `36h` or `3d` (a bare number is seconds).

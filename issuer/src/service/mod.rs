@@ -321,16 +321,12 @@ fn validate_text(what: &str, text: &str, max: usize) -> Result<()> {
     Ok(())
 }
 
-/// Masks a display name to its first character and `**`: a gate needs no more than that to
-/// tell riders apart at a glance.
-///
-/// The mask is always made from the platform's name, even one that looks masked already: a
-/// `*` anywhere in a full name must not carry the rest of it into every code.
+/// Checks a platform's display name for a rider and masks it (`xiaoge_pass::text::mask_name`).
 pub fn mask_name(name: &str) -> Result<String> {
     let name = name.trim();
     validate_text("rider name", name, xiaoge_pass::pass::NAME_MAX_LEN)?;
-    let first: String = name.chars().take(1).collect();
-    Ok(format!("{first}**"))
+    xiaoge_pass::text::mask_name(name)
+        .ok_or_else(|| IssuerError::Invalid("rider name must not be blank".to_owned()))
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {

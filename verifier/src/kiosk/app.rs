@@ -20,7 +20,7 @@ use crate::settings::Settings;
 use crate::sync::{Schedule, Worker, WorkerEvent};
 
 use super::controller::Controller;
-use super::model::{CameraState, Effect, Input, Kiosk};
+use super::model::{CameraState, Effect, Input, Kiosk, Prefs};
 use super::probe::Probe;
 use super::scan_thread::{ScanCommand, ScanMsg, SourceChoice, list_cameras, scanner_thread};
 use super::screenshots::ScreenshotPlan;
@@ -58,7 +58,12 @@ pub struct KioskOptions {
     /// Whether synthetic frames come at a camera's pace; a measuring run takes them as fast
     /// as the machine can, to put an hour of frames through in less.
     pub paced: bool,
+    /// The window's inner size in points when not full screen.
+    pub window_size: [f32; 2],
 }
+
+/// A tablet's landscape screen: what a window opens at unless told otherwise.
+pub const DEFAULT_WINDOW: [f32; 2] = [1280.0, 800.0];
 
 /// The eframe app.
 pub struct KioskApp {
@@ -89,13 +94,25 @@ impl KioskApp {
     ) -> Result<Self> {
         install_fonts(ctx);
         let gate = Gate::open(&options.state)?;
-        let lang = Settings::of(&gate).language().unwrap_or_default();
-        let pin = Settings::of(&gate).pin_hash()?;
+        let settings = Settings::of(&gate);
+        let lang = settings.language().unwrap_or_default();
+        let pin = settings.pin_hash()?;
+        // Unreadable preferences fall back to the defaults: the gate must still open.
+        let defaults = Prefs::default();
+        let prefs = Prefs {
+            volume: settings.volume().unwrap_or(defaults.volume),
+            voice: settings.voice().unwrap_or(defaults.voice),
+            screen_inches: settings.screen_inches().unwrap_or(defaults.screen_inches),
+        };
         let camera_in_use = match options.source {
             SourceChoice::Camera(index) => Some(index),
             SourceChoice::Synthetic(_) => None,
         };
-        let controller = Controller::new(gate, Kiosk::new(lang, pin, camera_in_use));
+        let offset = chrono::Local::now().offset().local_minus_utc();
+        let kiosk = Kiosk::new(lang, pin, camera_in_use)
+            .with_prefs(prefs)
+            .with_utc_offset(offset);
+        let controller = Controller::new(gate, kiosk);
         let (command_tx, command_rx) = mpsc::channel();
         let (frame_tx, frame_rx) = mpsc::channel();
         let repaint_ctx = ctx.clone();
@@ -141,7 +158,15 @@ impl KioskApp {
     fn carry_out(&mut self, ctx: &egui::Context, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Sound(tone) => self.sounds.play(tone),
+                Effect::Announce(announcement) => {
+                    let kiosk = &self.controller.kiosk;
+                    self.sounds.announce(
+                        announcement,
+                        kiosk.lang,
+                        kiosk.prefs.volume,
+                        kiosk.prefs.voice,
+                    );
+                }
                 Effect::SyncNow => self.worker.sync_now(),
                 Effect::UseCamera(index) => {
                     let choice = match (index, self.synthetic.as_mut()) {
@@ -165,7 +190,9 @@ impl KioskApp {
                 Effect::RegisterManual(_)
                 | Effect::Override { .. }
                 | Effect::LoadLog
-                | Effect::SaveLang(_) => {}
+                | Effect::LoadChoices
+                | Effect::SaveLang(_)
+                | Effect::SavePrefs(_) => {}
             }
         }
     }
@@ -273,7 +300,7 @@ pub fn run(
 ) -> std::result::Result<(), String> {
     let viewport = egui::ViewportBuilder::default()
         .with_title("小哥码 Xiaoge Pass")
-        .with_inner_size([1280.0, 800.0])
+        .with_inner_size(options.window_size)
         .with_fullscreen(!windowed)
         .with_decorations(windowed);
     let native = eframe::NativeOptions {

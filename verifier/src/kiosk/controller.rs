@@ -2,7 +2,10 @@
 //! effects that touch the gate's database (forms, the log, settings) and hands the others
 //! (sounds, sync, camera switch, quit) back to the app. Tests drive it without a window.
 
+use std::collections::HashMap;
 use std::time::Instant;
+
+use uuid::Uuid;
 
 use crate::clock;
 use crate::gate::Gate;
@@ -60,9 +63,21 @@ impl Controller {
                     )
                 }
                 Effect::LoadLog => Some(Input::LogLoaded(self.todays_log())),
+                // Without a bundle the form still offers its text fields.
+                Effect::LoadChoices => Some(Input::Choices(
+                    self.gate.manual_choices().unwrap_or_default(),
+                )),
                 Effect::SaveLang(lang) => {
                     // The language is a preference; failing to keep it is not worth a notice.
                     let _ = Settings::of(&self.gate).set_language(lang);
+                    None
+                }
+                Effect::SavePrefs(prefs) => {
+                    // Preferences too: the kiosk already uses the new values.
+                    let settings = Settings::of(&self.gate);
+                    let _ = settings.set_volume(prefs.volume);
+                    let _ = settings.set_voice(prefs.voice);
+                    let _ = settings.set_screen_inches(prefs.screen_inches);
                     None
                 }
                 other => {
@@ -82,14 +97,15 @@ impl Controller {
         outward
     }
 
-    fn status(&mut self) -> Option<crate::gate::GateStatus> {
-        self.gate.status(&clock::read()).ok()
-    }
-
     /// Refreshes the status strip.
     pub fn refresh_status(&mut self, now: Instant) {
-        if let Some(status) = self.status() {
-            self.kiosk.handle(Input::Status(Box::new(status)), now);
+        let reading = clock::read();
+        if let Ok(status) = self.gate.status(&reading) {
+            let input = Input::Status {
+                status: Box::new(status),
+                at: reading.wall,
+            };
+            self.kiosk.handle(input, now);
         }
     }
 
@@ -99,18 +115,34 @@ impl Controller {
             .and_hms_opt(0, 0, 0)
             .and_then(|t| t.and_local_timezone(chrono::Local).single())
             .map_or(0, |t| t.timestamp());
-        self.gate
+        let lines = self
+            .gate
             .log(xiaoge_pass::UnixTime(midnight))
-            .unwrap_or_default()
+            .unwrap_or_default();
+        let local = |at: xiaoge_pass::UnixTime| {
+            chrono::DateTime::from_timestamp(at.0, 0)
+                .map(|d| {
+                    d.with_timezone(&chrono::Local)
+                        .format("%H:%M:%S")
+                        .to_string()
+                })
+                .unwrap_or_default()
+        };
+        // Each override names the denial it let in; each denial learns of its override.
+        let let_in: HashMap<Uuid, String> = lines
+            .iter()
+            .filter_map(|l| Some((l.entry.overrides?, local(l.entry.recorded_at))))
+            .collect();
+        let recorded: HashMap<Uuid, String> = lines
+            .iter()
+            .map(|l| (l.entry.id, local(l.entry.recorded_at)))
+            .collect();
+        lines
             .into_iter()
             .map(|l| LogRow {
-                local_time: chrono::DateTime::from_timestamp(l.entry.recorded_at.0, 0)
-                    .map(|d| {
-                        d.with_timezone(&chrono::Local)
-                            .format("%H:%M:%S")
-                            .to_string()
-                    })
-                    .unwrap_or_default(),
+                local_time: local(l.entry.recorded_at),
+                let_in_at: let_in.get(&l.entry.id).cloned(),
+                overrode_at: l.entry.overrides.and_then(|d| recorded.get(&d).cloned()),
                 entry: l.entry,
                 rider_name: l.rider_name,
                 platform: l.platform,

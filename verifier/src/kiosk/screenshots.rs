@@ -58,12 +58,12 @@ impl ScreenshotPlan {
             PlanStep::WaitScanning => {
                 preview
                     && controller.kiosk.screen == Screen::Scanning
+                    && controller.kiosk.verdict.is_none()
                     && controller.kiosk.notice.is_none()
                     && controller.kiosk.camera == CameraState::Running
             }
-            PlanStep::WaitVerdict(decision) => {
-                matches!(&controller.kiosk.screen, Screen::Verdict(card) if card.verdict.verdict == *decision)
-            }
+            PlanStep::WaitVerdict(decision) => (controller.kiosk.verdict.as_ref())
+                .is_some_and(|card| card.verdict.verdict == *decision),
             PlanStep::Apply(inputs) => {
                 for input in inputs.clone() {
                     controller.apply(input, Instant::now());

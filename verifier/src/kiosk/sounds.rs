@@ -9,7 +9,6 @@ use std::sync::{Mutex, PoisonError};
 use xiaoge_pass::ReasonCode;
 
 use super::announce::{Announcement, Prompt, Tone, Volume};
-use super::model;
 use crate::i18n::Lang;
 
 /// Samples per second of everything played: the rate `generate.sh` writes the prompts at.
@@ -34,23 +33,6 @@ impl Sounds {
             dir: tempfile::tempdir().ok(),
             playing: Mutex::new(None),
         }
-    }
-
-    /// Plays the old two-tone verdict at the default volume without a prompt, until `app.rs`
-    /// calls [`Sounds::announce`] with the model's announcement and the guard's settings.
-    pub(super) fn play(&self, tone: model::Tone) {
-        let announcement = match tone {
-            model::Tone::Allow => Announcement {
-                tone: Tone::Allow,
-                prompt: Prompt::Allow,
-            },
-            // No prompt is spoken, so which one is moot.
-            model::Tone::Deny => Announcement {
-                tone: Tone::Deny,
-                prompt: Prompt::NotAPass,
-            },
-        };
-        self.announce(announcement, Lang::Zh, Volume::DEFAULT, false);
     }
 
     /// Plays `announcement`'s tone and, with `voice`, its prompt in `lang`, at `volume`,

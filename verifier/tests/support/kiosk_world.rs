@@ -20,7 +20,7 @@ use xiaoge_gate::kiosk::view;
 use xiaoge_gate::scanner::ScanEvent;
 use xiaoge_gate::settings::{Settings, pin_hash};
 use xiaoge_gate::sync::{self, DEFAULT_TIMEOUT};
-use xiaoge_issuer::model::{SiteInput, SiteKind};
+use xiaoge_issuer::model::{Building, SiteInput, SiteKind};
 use xiaoge_issuer::service::InitOptions;
 use xiaoge_issuer::{Issuer, http};
 use xiaoge_pass::{RiderId, RiderStatus, SiteId, UnixTime};
@@ -56,12 +56,25 @@ impl World {
         let server = http::Background::start(&issuer, "127.0.0.1:0".parse().expect("addr"), 2)
             .expect("serve");
         issuer.add_platform("美团", now).expect("platform");
-        let site = |name: &str| {
-            issuer
-                .add_site(&SiteInput::named(name, SiteKind::Residential), now)
-                .expect("site")
+        let site = |name: &str, buildings: &[&str]| {
+            let guide = SiteInput {
+                buildings: buildings
+                    .iter()
+                    .zip(1..)
+                    .map(|(b, i)| Building {
+                        name: (*b).into(),
+                        x: 12.0 * f64::from(i),
+                        y: 0.0,
+                    })
+                    .collect(),
+                ..SiteInput::named(name, SiteKind::Residential)
+            };
+            issuer.add_site(&guide, now).expect("site")
         };
-        let (home, other) = (site("翠苑一区"), site("西溪花园"));
+        let (home, other) = (
+            site("翠苑一区", &["1幢", "2幢", "3幢", "15幢"]),
+            site("西溪花园", &["A座"]),
+        );
         let rider =
             |id: &str, name: &str| issuer.add_rider("美团", id, name, now).expect("rider").id;
         let valid = rider("mt-1", "黄小明");
@@ -125,7 +138,9 @@ impl World {
     /// The kiosk over this world's gate, in `lang`, as a harness of `size` points.
     pub fn kiosk_at(&self, lang: Lang, size: egui::Vec2) -> Harness<'static, Controller> {
         let gate = xiaoge_gate::Gate::open(&self.gate_dir()).expect("open gate");
-        let controller = Controller::new(gate, Kiosk::new(lang, pin_hash(PIN), None));
+        let offset = chrono::Local::now().offset().local_minus_utc();
+        let kiosk = Kiosk::new(lang, pin_hash(PIN), None).with_utc_offset(offset);
+        let controller = Controller::new(gate, kiosk);
         let mut harness = Harness::builder()
             .with_size(size)
             // The shipped font, and egui's default of panicking on a glyph it cannot draw:
