@@ -34,7 +34,7 @@ pub struct Strings {
     pub online: &'static str,
     /// Status strip: the last sync failed.
     pub offline: &'static str,
-    /// Status strip: last sync.
+    /// Status strip: when the last sync was, before the time in words.
     pub last_sync: &'static str,
     /// Status strip: never synced.
     pub never: &'static str,
@@ -196,7 +196,7 @@ pub const ZH: Strings = Strings {
     camera_starting: "摄像头启动中…",
     online: "在线",
     offline: "离线",
-    last_sync: "上次同步",
+    last_sync: "同步",
     never: "从未",
     waiting_upload: "待上传",
     lists: "名单",
@@ -282,7 +282,7 @@ pub const EN: Strings = Strings {
     camera_starting: "Camera starting…",
     online: "Online",
     offline: "Offline",
-    last_sync: "Last sync",
+    last_sync: "Synced",
     never: "never",
     waiting_upload: "To upload",
     lists: "Lists",

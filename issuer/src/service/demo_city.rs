@@ -174,7 +174,8 @@ impl Issuer {
         let mut gate_tokens = Vec::new();
         for (i, (name, kind)) in catalogue.iter().enumerate() {
             let district = dice.pick(&DISTRICTS).to_owned();
-            let with_guide = dice.chance(75);
+            // The first site is the demo gate's: its guard picks buildings from the guide.
+            let with_guide = dice.chance(75) || i == 0;
             let buildings = if with_guide {
                 demo_buildings(&mut dice, *kind)
             } else {

@@ -285,15 +285,17 @@ fn strip(ui: &mut egui::Ui, kiosk: &Kiosk, t: &Strings, m: Metrics) {
                 let sync_age = status.last_sync_at.and_then(|at| kiosk.seconds_since(at));
                 let sync_words =
                     sync_age.map_or_else(|| t.never.to_owned(), |s| i18n::ago(kiosk.lang, s));
-                let (online, sync_fill) = match kiosk.online {
-                    Some(true) => (t.online, if lists_old { AMBER } else { GREEN }),
-                    Some(false) => (t.offline, RED),
-                    None => ("", if lists_old { AMBER } else { STEEL }),
-                };
-                let sync_text = if online.is_empty() {
-                    format!("{} {sync_words}", t.last_sync)
-                } else {
-                    format!("{online} · {} {sync_words}", t.last_sync)
+                // Green says online; only being offline needs its own word.
+                let (sync_text, sync_fill) = match kiosk.online {
+                    Some(true) => (
+                        format!("{} {sync_words}", t.last_sync),
+                        if lists_old { AMBER } else { GREEN },
+                    ),
+                    Some(false) => (format!("{} · {} {sync_words}", t.offline, t.last_sync), RED),
+                    None => (
+                        format!("{} {sync_words}", t.last_sync),
+                        if lists_old { AMBER } else { STEEL },
+                    ),
                 };
                 chip(ui, m, &sync_text, sync_fill);
                 let (lists_word, lists_fill) = match status.freshness {
@@ -585,8 +587,19 @@ fn choices(
 }
 
 /// The on-screen keypad for the phone's last four digits.
-fn keypad(ui: &mut egui::Ui, t: &Strings, m: Metrics, digits: &str, inputs: &mut Vec<Input>) {
-    let width = m.px(20.0);
+fn keypad(
+    ui: &mut egui::Ui,
+    t: &Strings,
+    m: Metrics,
+    digits: &str,
+    key_mm: f32,
+    inputs: &mut Vec<Input>,
+) {
+    let size = Vec2::new(m.px(20.0), m.px(key_mm));
+    let key = |ui: &mut egui::Ui, m: Metrics, text: &str, fill: Color32, _: f32| {
+        button_of(ui, m, text, fill, size, mm::BUTTON_TEXT)
+    };
+    let width = size.x;
     let edit = |input: String| Input::EditManual(ManualField::PhoneLast4, input);
     for row in [["1", "2", "3"], ["4", "5", "6"], ["7", "8", "9"]] {
         ui.horizontal(|ui| {
@@ -623,6 +636,9 @@ fn manual(
     ui.label(m.text(t.register_by_hand, mm::TITLE).strong());
     let bottom = button_row_height(ui, m, 2) + m.px(mm::BODY) * 1.5 + m.px(mm::GAP);
     let body = Vec2::new(ui.available_width(), ui.available_height() - bottom);
+    // Keys give up height before anything is pushed off the screen: a short landscape
+    // screen with a two-line strip still shows the buttons.
+    let key_mm = ((body.y / m.per_mm - 34.0) / 4.0 - 1.5).clamp(8.0, mm::KEY);
     let left = |ui: &mut egui::Ui, inputs: &mut Vec<Input>| {
         text_field(
             ui,
@@ -638,7 +654,7 @@ fn manual(
             m.text(format!("{}  {shown}", t.phone_last4), mm::BUTTON_TEXT)
                 .strong(),
         );
-        keypad(ui, t, m, &form.phone_last4, inputs);
+        keypad(ui, t, m, &form.phone_last4, key_mm, inputs);
     };
     let right = |ui: &mut egui::Ui, inputs: &mut Vec<Input>| {
         ui.label(m.text(t.platform, mm::BODY));
@@ -661,14 +677,22 @@ fn manual(
             );
         }
         ui.label(m.text(t.building, mm::BODY));
-        choices(
-            ui,
-            m,
-            &kiosk.choices.buildings,
-            &form.building,
-            ManualField::Building,
-            inputs,
-        );
+        // A big estate has dozens of buildings: they scroll, the field below stays.
+        let room = (ui.available_height() - m.px(mm::BODY + mm::KEY + 6.0)).max(m.px(mm::KEY));
+        egui::ScrollArea::vertical()
+            .id_salt("buildings")
+            .max_height(room)
+            .show(ui, |ui| {
+                let buildings = &kiosk.choices.buildings;
+                choices(
+                    ui,
+                    m,
+                    buildings,
+                    &form.building,
+                    ManualField::Building,
+                    inputs,
+                );
+            });
         let typed = if kiosk.choices.buildings.contains(&form.building) {
             ""
         } else {

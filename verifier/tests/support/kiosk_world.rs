@@ -55,7 +55,18 @@ impl World {
         );
         let server = http::Background::start(&issuer, "127.0.0.1:0".parse().expect("addr"), 2)
             .expect("serve");
-        issuer.add_platform("美团", now).expect("platform");
+        // The platforms of a Hangzhou gate: the form's chips wrap over two rows.
+        for platform in [
+            "美团",
+            "饿了么",
+            "顺丰同城",
+            "京东秒送",
+            "闪送",
+            "达达",
+            "UU跑腿",
+        ] {
+            issuer.add_platform(platform, now).expect("platform");
+        }
         let site = |name: &str, buildings: &[&str]| {
             let guide = SiteInput {
                 buildings: buildings
