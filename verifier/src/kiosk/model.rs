@@ -288,7 +288,7 @@ impl Default for Prefs {
 }
 
 /// The volume steps the settings offer.
-pub const VOLUME_STEPS: [u8; 5] = [0, 25, 50, 75, 100];
+pub const VOLUME_STEPS: [u8; 5] = [0, 30, 60, 90, 100];
 /// The screen sizes the settings offer, in inches.
 pub const SCREEN_SIZES: [f32; 5] = [8.0, 10.1, 11.6, 13.3, 15.6];
 
