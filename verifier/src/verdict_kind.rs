@@ -34,6 +34,17 @@ impl VerdictKind {
             _ => VerdictKind::Deny,
         }
     }
+
+    /// The kind of a logged refusal, which keeps its reason but not whether the lists were
+    /// stale: an unknown key then counts as the code's fault.
+    #[must_use]
+    pub fn of_refusal(reason: ReasonCode) -> Self {
+        if gate_cannot_decide(reason, false) {
+            VerdictKind::Attention
+        } else {
+            VerdictKind::Deny
+        }
+    }
 }
 
 /// Whether `reason` is the gate's own fault rather than the code's: lists too old, a clock it

@@ -227,6 +227,11 @@ fn lists_too_old_or_a_wrong_clock_ask_for_a_check_by_hand_in_amber_not_a_red_ref
         harness.get_by_label(t.register_by_hand);
         tap(&mut harness, "请人工核验");
     }
+    // The log keeps the distinction: a check by hand, no refusal. (Only one row is today's:
+    // the wrong clock put the other thirty days back.)
+    tap(&mut harness, t.todays_log);
+    assert_eq!(harness.query_all_by_label("请人工核验").count(), 1);
+    assert_eq!(harness.query_all_by_label("禁止通行").count(), 0);
 }
 
 #[test]

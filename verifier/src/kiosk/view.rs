@@ -137,6 +137,15 @@ pub fn show(ui: &mut egui::Ui, kiosk: &Kiosk, preview: Option<&egui::TextureHand
     inputs
 }
 
+/// The colour of a verdict's kind, on its card and in the log.
+fn fill_of(kind: VerdictKind) -> Color32 {
+    match kind {
+        VerdictKind::Allow => GREEN,
+        VerdictKind::Deny => RED,
+        VerdictKind::Attention => AMBER,
+    }
+}
+
 /// Dark words on amber, white on every other fill.
 fn ink_on(fill: Color32) -> Color32 {
     if fill == AMBER { INK } else { Color32::WHITE }
@@ -457,11 +466,7 @@ fn verdict(
 ) {
     let lang = kiosk.lang;
     let v = &card.verdict;
-    let fill = match card.kind {
-        VerdictKind::Allow => GREEN,
-        VerdictKind::Deny => RED,
-        VerdictKind::Attention => AMBER,
-    };
+    let fill = fill_of(card.kind);
     let ink = ink_on(fill);
     let rect = ui.max_rect();
     let whole = ui.interact(rect, ui.scope_id().with("verdict"), Sense::click());
@@ -849,12 +854,13 @@ fn log_row(
     };
     ui.horizontal_wrapped(|ui| {
         word(ui, m.text(&row.local_time, mm::BODY).monospace());
-        chip(
-            ui,
-            m,
-            i18n::decision_text(lang, allow),
-            if allow { GREEN } else { RED },
-        );
+        // A refusal that was the gate's own fault stays amber in the log, as on its card.
+        let kind = match e.reason() {
+            _ if allow => VerdictKind::Allow,
+            Ok(Some(EntryReason::Refused(code))) => VerdictKind::of_refusal(code),
+            _ => VerdictKind::Deny,
+        };
+        chip(ui, m, i18n::verdict_title(lang, kind), fill_of(kind));
         word(ui, m.text(method, mm::BODY));
         if let Some(who) = row.who() {
             word(ui, m.text(who, mm::BODY).strong());
