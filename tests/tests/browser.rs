@@ -413,6 +413,25 @@ fn a_complaint_filed_on_the_phone_is_seen_and_closed_in_the_dashboard() {
         sent.contains('#'),
         "the rider gets a request number: {sent}"
     );
+    // A complaint about a site never binds the rider's code to it: back on the code page,
+    // the code still works at every site.
+    assert!(
+        !phone.url().contains("site="),
+        "the complaint bound the code: {}",
+        phone.url()
+    );
+    let site_line = phone.text(&phone.wait_for(".site", PAGE));
+    assert!(site_line.contains("各小区"), "{site_line}");
+
+    // A code bound to a site says so and returns to the all-sites code in one tap.
+    phone.open(&format!("{}/r?site=2", city.url()));
+    let site_line = phone.text(&phone.wait_for(".site", PAGE));
+    assert!(site_line.contains("翠苑二区"), "{site_line}");
+    phone.click(&phone.wait_for("a#all-sites", PAGE));
+    phone.wait_for("#qr svg", PAGE);
+    assert!(!phone.url().contains("site="), "{}", phone.url());
+    let site_line = phone.text(&phone.wait_for(".site", PAGE));
+    assert!(site_line.contains("各小区"), "{site_line}");
     drop(phone);
 
     let desk = Browser::start(Screen::Desktop);

@@ -197,6 +197,13 @@ async fn code_page(
                     None => { (w.any_site) }
                 }
             }
+            @if view.site.is_some() {
+                p.centred {
+                    a #all-sites href={ "/r" (lang_query.replacen('&', "?", 1)) } {
+                        (w.all_sites_link)
+                    }
+                }
+            }
             div #qr .qr data-code-id=(view.code.code_id) aria-label=(w.show_at_gate) {
                 // The QR's SVG is drawn by `qr_image` from the code's modules: fixed markup
                 // and numbers only, no text of anyone's.
@@ -380,13 +387,15 @@ async fn ask_for_help(
             category,
             note: form.note,
         };
-        i.ask_for_help(&token, &request, now()).map(|id| (id, site))
+        i.ask_for_help(&token, &request, now())
     })
     .await;
     match filed {
-        Ok((id, site)) => {
+        // Back to the code for every site: a complaint about one site must never leave the
+        // rider with a code that other gates refuse.
+        Ok(id) => {
             let lang_part = if lang == Lang::En { "&lang=en" } else { "" };
-            see_other(&format!("/r?site={}&sent={id}{lang_part}", site.0))
+            see_other(&format!("/r?sent={id}{lang_part}"))
         }
         Err(e) if e.status() == StatusCode::UNAUTHORIZED => signed_out(lang),
         Err(e) => {

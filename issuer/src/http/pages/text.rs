@@ -75,6 +75,8 @@ pub struct Words {
     pub only_at_site: &'static str,
     /// Rider page: the code works at every site.
     pub any_site: &'static str,
+    /// The one tap from a code bound to a site back to the code for every site.
+    pub all_sites_link: &'static str,
     /// Rider page: rider id label.
     pub rider_id: &'static str,
     /// Rider page: link to help.
@@ -246,6 +248,7 @@ pub const ZH: Words = Words {
     sign_in_again: "请从配送平台App重新打开小哥码",
     only_at_site: "本码仅限此处使用：",
     any_site: "本码可在各小区使用",
+    all_sites_link: "改用通用码（各小区可用）",
     rider_id: "骑手编号",
     help_link: "投诉求助",
     sign_out: "退出登录",
@@ -340,6 +343,7 @@ pub const EN: Words = Words {
     sign_in_again: "Open Xiaoge Pass again from your delivery platform's app",
     only_at_site: "This code works only here: ",
     any_site: "This code works at every site",
+    all_sites_link: "Use my code for every site",
     rider_id: "Rider id",
     help_link: "Report a problem",
     sign_out: "Sign out",
